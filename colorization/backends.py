@@ -1,0 +1,119 @@
+"""Inference backends: one class each behind a tiny interface, and one registry of names.
+
+A backend maps a batch of centred lightness (N x 1 x H x W float32, L - 50) to the predicted
+a/b (N x 2 x H/4 x W/4 float32). OpenCV DNN on the Caffe files is the reference; ONNX Runtime
+runs the same weights translated to ONNX, faster on CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from . import caffe
+from .errors import ModelInvalidError
+from .model_files import ModelFiles
+
+log = logging.getLogger("colorization")
+
+ENV_BACKEND = "COLORIZATION_BACKEND"
+
+
+class Backend(Protocol):
+    name: str
+
+    def run(self, l_centered: np.ndarray) -> np.ndarray:
+        """N x 1 x H x W (L - 50) -> N x 2 x H/4 x W/4 (a, b)."""
+        ...
+
+
+def loader_blobs(points: np.ndarray) -> dict[str, np.ndarray]:
+    """The two blobs the loader sets itself: ab cluster centres and the softmax temperature."""
+    return {
+        caffe.OUTPUT_BLOB: np.ascontiguousarray(points.T.reshape(2, caffe.N_BINS, 1, 1), dtype=np.float32),
+        caffe.TEMPERATURE_LAYER: np.full((1, caffe.N_BINS), caffe.SOFTMAX_TEMPERATURE, np.float32),
+    }
+
+
+class OpenCVBackend:
+    """OpenCV DNN on the Caffe files, as in OpenCV's own colorization sample."""
+
+    name = "opencv"
+
+    def __init__(self, files: ModelFiles) -> None:
+        try:
+            net = cv2.dnn.readNetFromCaffe(str(files.prototxt), str(files.weights))
+        except cv2.error as exc:
+            raise ModelInvalidError(f"OpenCV could not read the model: {str(exc).strip().splitlines()[-1]}") from None
+        for layer, blob in loader_blobs(caffe.load_points(files.points)).items():
+            net.getLayer(net.getLayerId(layer)).blobs = [blob]
+        net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+        self._net = net
+        self._lock = threading.Lock()  # a cv2.dnn.Net is not safe to run from two threads
+
+    def run(self, l_centered: np.ndarray) -> np.ndarray:
+        with self._lock:
+            self._net.setInput(np.ascontiguousarray(l_centered, dtype=np.float32))
+            return np.array(self._net.forward(), dtype=np.float32)
+
+
+def _onnx_backend(files: ModelFiles) -> Backend:
+    from .onnx_backend import OnnxBackend
+
+    return OnnxBackend(files)
+
+
+BACKENDS = {"onnxruntime": _onnx_backend, "opencv": OpenCVBackend}
+
+
+def default_backend_name() -> str:
+    """ONNX Runtime when installed (faster), else OpenCV DNN."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return "opencv"
+    return "onnxruntime"
+
+
+def validate_files(files: ModelFiles) -> None:
+    """Check the weights fit the prototxt, layer by layer, before any backend loads them."""
+    try:
+        spec = caffe.parse_prototxt(files.prototxt.read_text(encoding="utf-8", errors="replace"))
+        weights = caffe.read_caffemodel(files.weights.read_bytes())
+        caffe.load_points(files.points)
+    except ValueError as exc:
+        raise ModelInvalidError(f"The model files from {files.origin} are not usable: {exc}") from None
+    problems = caffe.validate_structure(spec, weights)
+    if problems:
+        listed = "\n  - ".join(problems[:8])
+        raise ModelInvalidError(f"The model files from {files.origin} do not fit together:\n  - {listed}")
+
+
+def self_test(backend: Backend) -> None:
+    """Run one small input through the network so broken weights fail now, not on a visitor's photo."""
+    ramp = np.linspace(-50, 50, 64 * 64, dtype=np.float32).reshape(1, 1, 64, 64)
+    try:
+        out = backend.run(ramp)
+    except Exception as exc:
+        raise ModelInvalidError(f"The network failed its self-test: {exc}") from None
+    if out.shape != (1, 2, 16, 16):
+        raise ModelInvalidError(f"The network's self-test gave shape {out.shape}, expected (1, 2, 16, 16)")
+    if not np.isfinite(out).all() or np.abs(out).max() > 128:
+        raise ModelInvalidError("The network's self-test gave a/b values outside the Lab range: broken weights?")
+
+
+def load_backend(files: ModelFiles, name: str | None = None) -> Backend:
+    """Validate the files, build the named backend (or the default) and self-test it."""
+    name = (name or os.environ.get(ENV_BACKEND) or default_backend_name()).lower()
+    if name not in BACKENDS:
+        raise ValueError(f"Unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
+    validate_files(files)
+    backend = BACKENDS[name](files)
+    self_test(backend)
+    log.info("Network loaded with the %s backend", backend.name)
+    return backend

@@ -1,0 +1,120 @@
+"""Pure color math of the pipeline: Lab conversion, composition and the color controls.
+
+No I/O and no model here, so every function tests on its own. Arrays follow one contract:
+RGB is float32 in [0, 1] or uint8 in [0, 255], HxWx3; L is float32 0..100, HxW;
+ab is float32 HxWx2 in Lab units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+L_CENTER = 50.0  # the network sees L - 50
+INTENSITY_RANGE = (0.0, 2.0)
+SATURATION_RANGE = (0.0, 2.0)
+HUE_RANGE = (-180.0, 180.0)
+
+
+@dataclass(frozen=True)
+class Adjustments:
+    """The color controls; the defaults leave the prediction untouched.
+
+    intensity scales the predicted a/b (0 = the grayscale input), saturation multiplies the HSV
+    saturation of the composed image, hue rotates the a/b plane by that many degrees.
+    """
+
+    intensity: float = 1.0
+    saturation: float = 1.0
+    hue: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in (("intensity", INTENSITY_RANGE), ("saturation", SATURATION_RANGE)):
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+        if not np.isfinite(self.hue):
+            raise ValueError(f"hue must be a number of degrees, got {self.hue}")
+
+    @property
+    def is_neutral(self) -> bool:
+        return self.intensity == 1.0 and self.saturation == 1.0 and normalize_hue(self.hue) == 0.0
+
+
+NEUTRAL = Adjustments()
+
+
+def normalize_hue(degrees: float) -> float:
+    """Map any angle to [-180, 180), so that 360 is exactly 0."""
+    return float((degrees + 180.0) % 360.0 - 180.0)
+
+
+def to_rgb_float(rgb: np.ndarray) -> np.ndarray:
+    """uint8 RGB to float32 in [0, 1]."""
+    return rgb.astype(np.float32) * np.float32(1.0 / 255.0)
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """RGB (uint8 or float [0, 1]) to float32 Lab, as OpenCV's sample does."""
+    if rgb.dtype == np.uint8:
+        rgb = to_rgb_float(rgb)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
+
+
+def lightness(rgb: np.ndarray) -> np.ndarray:
+    """The L channel (0..100) of an RGB image."""
+    return rgb_to_lab(rgb)[..., 0]
+
+
+def adjust_chroma(ab: np.ndarray, intensity: float = 1.0, hue: float = 0.0) -> np.ndarray:
+    """Scale and rotate the a/b plane; returns the input itself when both are neutral."""
+    hue = normalize_hue(hue)
+    if intensity == 1.0 and hue == 0.0:
+        return ab
+    theta = np.deg2rad(hue)
+    cos, sin = np.float32(np.cos(theta) * intensity), np.float32(np.sin(theta) * intensity)
+    a, b = ab[..., 0], ab[..., 1]
+    return np.stack([a * cos - b * sin, a * sin + b * cos], axis=-1)
+
+
+def compose(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    """Join full-size L with a/b of the same size; float32 RGB clipped to [0, 1]."""
+    lab = cv2.merge([L, ab[..., 0], ab[..., 1]])
+    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+    return np.clip(rgb, 0.0, 1.0, out=rgb)
+
+
+def gray(L: np.ndarray) -> np.ndarray:
+    """The grayscale image of a lightness channel: zero chroma, all three channels equal."""
+    rgb = compose(L, np.zeros(L.shape + (2,), np.float32))
+    return np.repeat(rgb.mean(axis=2, keepdims=True), 3, axis=2)
+
+
+def scale_saturation(rgb: np.ndarray, factor: float) -> np.ndarray:
+    """Multiply HSV saturation of float RGB by `factor`, keeping hue and value; S clips at 1.
+
+    In HSV, scaling S with H and V fixed moves each channel towards (or away from) the max:
+    c' = V - k (V - c). S reaching 1 means the min channel reaching 0, so k is capped there.
+    """
+    if factor == 1.0:
+        return rgb
+    value = rgb.max(axis=2, keepdims=True)
+    spread = value - rgb.min(axis=2, keepdims=True)
+    k = np.float32(factor)
+    if factor > 1.0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.minimum(k, np.where(spread > 0, value / spread, k))
+    out = value - k * (value - rgb)
+    return np.clip(out, 0.0, 1.0, out=out)
+
+
+def to_uint8(rgb: np.ndarray) -> np.ndarray:
+    """float RGB in [0, 1] to uint8, rounding to nearest."""
+    return cv2.convertScaleAbs(rgb, alpha=255.0)
+
+
+def resize_ab(ab: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Upsample the network's low-resolution a/b to an image size (bilinear, as the reference)."""
+    return cv2.resize(ab, (width, height), interpolation=cv2.INTER_LINEAR)

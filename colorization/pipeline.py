@@ -1,0 +1,149 @@
+"""The one colorization pipeline that the app, the command line and the video path all call.
+
+Array contract: images in are uint8, HxW (gray), HxWx3 (RGB) or HxWx4 (RGBA); images out are
+uint8 RGB (RGBA when the input had alpha, which passes through untouched) of the same height
+and width. Only the input's lightness matters: a color photo is colorized anew from its L.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import color
+from .backends import Backend, load_backend
+from .color import NEUTRAL, Adjustments
+from .errors import InputError
+from .fetch import resolve_model_files
+from .model_files import KNOWN_SOURCES, HubSource, ModelFiles
+
+DEFAULT_RENDER_SIZE = 224  # the size the network was trained at
+RENDER_SIZE_RANGE = (64, 1024)
+
+
+def check_render_size(size: int) -> int:
+    """The network input side: a multiple of 8 (three stride-2 stages) within a sane range."""
+    size = int(size)
+    low, high = RENDER_SIZE_RANGE
+    if size % 8 or not low <= size <= high:
+        raise ValueError(f"render size must be a multiple of 8 between {low} and {high}, got {size}")
+    return size
+
+
+def split_image(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Check an input array and return (RGB uint8 HxWx3, alpha HxW or None)."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise InputError("The image must be a uint8 array (HxW gray, HxWx3 RGB or HxWx4 RGBA).")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim == 2:
+        rgb, alpha = np.repeat(image[..., None], 3, axis=2), None
+    elif image.ndim == 3 and image.shape[2] in (3, 4):
+        rgb, alpha = image[..., :3], (image[..., 3] if image.shape[2] == 4 else None)
+    else:
+        raise InputError(f"Unsupported image shape {image.shape}: expected HxW, HxWx3 or HxWx4.")
+    if rgb.shape[0] == 0 or rgb.shape[1] == 0:
+        raise InputError("The image is empty (zero width or height).")
+    return np.ascontiguousarray(rgb), alpha
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The network's answer for one image, cheap to render again with any adjustments.
+
+    L is the input's full-resolution lightness (kept exactly), ab the low-resolution prediction.
+    A Prediction belongs to its caller: the app keeps one per visitor session.
+    """
+
+    L: np.ndarray
+    ab: np.ndarray
+    alpha: np.ndarray | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.L.shape[:2]
+
+    def render(self, adjustments: Adjustments = NEUTRAL, size: int | None = None) -> np.ndarray:
+        """Compose the colorized image, optionally fitted within `size` pixels on its long side."""
+        L, alpha = self.L, self.alpha
+        height, width = L.shape
+        if size and max(height, width) > size:
+            scale = size / max(height, width)
+            fit = (max(1, round(width * scale)), max(1, round(height * scale)))
+            L = cv2.resize(L, fit, interpolation=cv2.INTER_AREA)
+            alpha = None if alpha is None else cv2.resize(alpha, fit, interpolation=cv2.INTER_AREA)
+            height, width = L.shape
+        if adjustments.intensity == 0.0:
+            out = color.to_uint8(color.gray(L))
+        else:
+            ab = color.adjust_chroma(self.ab, adjustments.intensity, adjustments.hue)
+            rgb = color.compose(L, color.resize_ab(ab, width, height))
+            out = color.to_uint8(color.scale_saturation(rgb, adjustments.saturation))
+        return out if alpha is None else np.dstack([out, alpha])
+
+
+class Colorizer:
+    """Colorizes images with the Zhang et al. (ECCV 2016) network. Safe to share between threads."""
+
+    def __init__(self, backend: Backend, files: ModelFiles | None = None, render_size: int = DEFAULT_RENDER_SIZE):
+        self.backend = backend
+        self.files = files
+        self.render_size = check_render_size(render_size)
+        self._count_lock = threading.Lock()
+        self.network_calls = 0
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        source: str | os.PathLike | None = None,
+        *,
+        backend: str | None = None,
+        hub_sources: Sequence[HubSource] = KNOWN_SOURCES,
+        cache_dir: str | Path | None = None,
+        render_size: int = DEFAULT_RENDER_SIZE,
+    ) -> Colorizer:
+        """Fetch (or find), verify, load and self-test the model; see `fetch.resolve_model_files`.
+
+        Raises:
+            ModelUnavailableError: no usable copy of the files was found.
+            ModelInvalidError: the files do not form a working network.
+        """
+        files = resolve_model_files(source, hub_sources=hub_sources, cache_dir=cache_dir)
+        return cls(load_backend(files, backend), files, render_size)
+
+    def network_input(self, rgb: np.ndarray, size: int) -> np.ndarray:
+        """RGB uint8 -> the net's input 1x1xSxS: resized in RGB (bilinear), then L - 50."""
+        small = cv2.resize(color.to_rgb_float(rgb), (size, size), interpolation=cv2.INTER_LINEAR)
+        return (color.lightness(small) - color.L_CENTER)[None, None]
+
+    def run_network(self, batch: np.ndarray) -> np.ndarray:
+        """N x 1 x S x S centred L -> N x S/4 x S/4 x 2 a/b (channels last)."""
+        with self._count_lock:
+            self.network_calls += 1
+        return self.backend.run(batch).transpose(0, 2, 3, 1)
+
+    def predict(self, image: np.ndarray, render_size: int | None = None) -> Prediction:
+        """Run the network once on an image; render the result with `Prediction.render`."""
+        return self.predict_many([image], render_size)[0]
+
+    def predict_many(self, images: Sequence[np.ndarray], render_size: int | None = None) -> list[Prediction]:
+        """Predict several images in one network call (they may differ in size)."""
+        size = check_render_size(render_size or self.render_size)
+        parts = [split_image(image) for image in images]
+        batch = np.concatenate([self.network_input(rgb, size) for rgb, _ in parts])
+        ab = self.run_network(batch)
+        return [
+            Prediction(color.lightness(rgb), np.ascontiguousarray(ab[i]), alpha)
+            for i, (rgb, alpha) in enumerate(parts)
+        ]
+
+    def colorize(self, image: np.ndarray, adjustments: Adjustments | None = None,
+                 render_size: int | None = None) -> np.ndarray:
+        """Colorize one image: RGB/gray/RGBA uint8 in, RGB (or RGBA) uint8 out, same size."""
+        return self.predict(image, render_size).render(adjustments or NEUTRAL)

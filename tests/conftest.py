@@ -1,0 +1,60 @@
+"""Shared fixtures. Nothing here reaches the network: gradio and the Hub client are told so first."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.pop("COLORIZATION_MODEL", None)
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from colorization import Colorizer  # noqa: E402
+from colorization import architecture as arch  # noqa: E402
+from support import models  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(scope="session")
+def fixed_dir(tmp_path_factory) -> Path:
+    return models.fixed_color_model(tmp_path_factory.mktemp("fixed"))
+
+
+@pytest.fixture(scope="session")
+def brightness_dir(tmp_path_factory) -> Path:
+    return models.brightness_model(tmp_path_factory.mktemp("brightness"))
+
+
+@pytest.fixture(scope="session")
+def real_arch_dir(tmp_path_factory) -> Path:
+    """The released layer stack with random weights (same compute as the real model)."""
+    return arch.write_model(tmp_path_factory.mktemp("real_arch"), seed=0)
+
+
+@pytest.fixture(scope="session", params=["opencv", "onnxruntime"])
+def backend_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def fixed_colorizer(fixed_dir) -> Colorizer:
+    return Colorizer.from_pretrained(fixed_dir, backend="opencv")
+
+
+@pytest.fixture(scope="session")
+def brightness_colorizer(brightness_dir) -> Colorizer:
+    return Colorizer.from_pretrained(brightness_dir, backend="opencv")
+
+
+@pytest.fixture(scope="session")
+def photo() -> np.ndarray:
+    """A real color photograph shipped with the examples (RGB uint8)."""
+    from colorization.images import load_image
+
+    return load_image(EXAMPLES / "images" / "originals" / "astronaut.jpg").pixels

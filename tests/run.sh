@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Install what the tests need into the current Python environment, then run them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python -m pip install -q -r requirements-test.txt
+python -m pip install -q --no-deps -e .
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+exec python -m pytest "$@"

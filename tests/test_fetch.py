@@ -1,0 +1,167 @@
+"""Model files from the Hub, verified: the real hf_hub_download against a local stand-in server."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from colorization import Colorizer, HubSource, ModelFile, ModelInvalidError, ModelUnavailableError
+from colorization import architecture as arch
+from colorization.caffe import write_caffemodel
+from colorization.fetch import resolve_model_files
+from colorization.model_files import PROTOTXT
+from support import models
+from support.hub import FakeHub
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def spec_of(path: Path, names: tuple[str, ...]) -> ModelFile:
+    data = path.read_bytes()
+    return ModelFile(names, len(data), hashlib.sha256(data).hexdigest())
+
+
+def specs(folder: Path) -> tuple[ModelFile, ModelFile, ModelFile]:
+    return (
+        spec_of(folder / arch.PROTOTXT_NAME, PROTOTXT.names),
+        spec_of(folder / arch.WEIGHTS_NAME, (arch.WEIGHTS_NAME,)),
+        spec_of(folder / arch.POINTS_NAME, (arch.POINTS_NAME,)),
+    )
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    with FakeHub() as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        yield server
+
+
+def test_good_download_is_verified_cached_and_works(hub, fixed_dir, tmp_path):
+    hub.add_folder("model", "team/colorization", fixed_dir)
+    source = HubSource("team/colorization", files=specs(fixed_dir))
+    colorizer = Colorizer.from_pretrained(hub_sources=[source], cache_dir=tmp_path, backend="opencv")
+    assert colorizer.files.origin == str(source)
+    assert str(colorizer.files.weights).startswith(str(tmp_path))
+    out = colorizer.colorize(np.full((8, 8), 118, np.uint8))
+    assert (out == models.lab_to_rgb8(models.lightness_of_gray(118), *models.FIXED_AB)).all()
+    downloads = sum(hub.gets.values())
+    assert downloads == 3
+    resolve_model_files(hub_sources=[source], cache_dir=tmp_path)
+    assert sum(hub.gets.values()) == downloads  # the second start downloads nothing
+
+
+def test_space_with_subfolder_and_the_other_prototxt_name(hub, fixed_dir, tmp_path):
+    hub.add_folder("space", "someone/demo", fixed_dir, subfolder="modules")
+    data = hub.files.pop(("space", "someone/demo", "modules/" + arch.PROTOTXT_NAME))
+    hub.files[("space", "someone/demo", "modules/models_colorization_deploy_v2.prototxt")] = data
+    source = HubSource("someone/demo", "space", "modules", files=specs(fixed_dir))
+    files = resolve_model_files(hub_sources=[source], cache_dir=tmp_path)
+    assert files.prototxt.name == "models_colorization_deploy_v2.prototxt"
+
+
+def test_corrupted_file_is_never_used_and_the_next_source_is(hub, fixed_dir, tmp_path):
+    expected = specs(fixed_dir)
+    hub.add_folder("model", "bad/copy", fixed_dir)
+    hub.add_folder("model", "good/copy", fixed_dir)
+    weights = bytearray(hub.files[("model", "bad/copy", arch.WEIGHTS_NAME)])
+    weights[-5] ^= 0xFF  # same size, one byte flipped
+    hub.files[("model", "bad/copy", arch.WEIGHTS_NAME)] = bytes(weights)
+    sources = [HubSource("bad/copy", files=expected), HubSource("good/copy", files=expected)]
+    files = resolve_model_files(hub_sources=sources, cache_dir=tmp_path)
+    assert files.origin == str(sources[1])
+    assert hashlib.sha256(files.weights.read_bytes()).hexdigest() == expected[1].sha256
+    cached = [p for p in tmp_path.rglob("*") if p.is_file() and p.read_bytes() == bytes(weights)]
+    assert cached == []  # the corrupted download was removed, not kept in the cache
+    assert hub.gets[arch.WEIGHTS_NAME] == 3  # bad, bad again (fetched once more), then good
+
+
+def test_dead_first_source_then_a_good_one(hub, fixed_dir, tmp_path):
+    hub.add_folder("model", "good/copy", fixed_dir)
+    sources = [HubSource("gone/away", files=specs(fixed_dir)), HubSource("good/copy", files=specs(fixed_dir))]
+    assert resolve_model_files(hub_sources=sources, cache_dir=tmp_path).origin == str(sources[1])
+
+
+def test_all_failed_gives_one_clear_message(hub, fixed_dir, tmp_path):
+    hub.add_folder("model", "bad/copy", fixed_dir)
+    wrong = specs(fixed_dir)
+    wrong = (wrong[0], ModelFile(wrong[1].names, wrong[1].size, "0" * 64), wrong[2])
+    sources = [HubSource("gone/away", files=wrong), HubSource("bad/copy", files=wrong)]
+    with pytest.raises(ModelUnavailableError) as info:
+        Colorizer.from_pretrained(hub_sources=sources, cache_dir=tmp_path)
+    message = str(info.value)
+    assert "model gone/away@main:" in message and "model bad/copy@main:" in message
+    assert "does not match" in message
+    assert "COLORIZATION_MODEL" in message and "reach the Hugging Face Hub" in message
+    assert "Traceback" not in message
+
+
+def test_unreachable_hub_says_so(monkeypatch, fixed_dir, tmp_path):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
+    with pytest.raises(ModelUnavailableError, match="Tried:\n  - model team/x@main: "):
+        resolve_model_files(hub_sources=[HubSource("team/x", files=specs(fixed_dir))], cache_dir=tmp_path)
+
+
+def test_offline_start_from_the_cache(hub, fixed_dir, tmp_path):
+    hub.add_folder("model", "team/colorization", fixed_dir)
+    files = specs(fixed_dir)
+    resolve_model_files(hub_sources=[HubSource("team/colorization", files=files)], cache_dir=tmp_path)
+    script = (
+        "import json, sys\n"
+        "from colorization import Colorizer, HubSource, ModelFile\n"
+        "files = tuple(ModelFile(tuple(n), s, h) for n, s, h in json.loads(sys.argv[1]))\n"
+        "c = Colorizer.from_pretrained(hub_sources=[HubSource('team/colorization', files=files)], cache_dir=sys.argv[2], backend='opencv')\n"
+        "print('OK', c.files.origin)\n"
+    )
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_ENDPOINT="http://127.0.0.1:9", PYTHONPATH=str(ROOT))
+    argv = json.dumps([[list(f.names), f.size, f.sha256] for f in files])
+    done = subprocess.run([sys.executable, "-c", script, argv, str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "OK model team/colorization@main" in done.stdout
+
+
+def test_local_folder_with_custom_weights(real_arch_dir, caplog):
+    caplog.set_level("INFO", logger="colorization")
+    files = resolve_model_files(real_arch_dir)
+    assert not files.released
+    assert "custom, not the released" in caplog.text
+
+
+def test_env_var_names_the_source(monkeypatch, fixed_dir):
+    monkeypatch.setenv("COLORIZATION_MODEL", str(fixed_dir))
+    assert resolve_model_files().origin == str(fixed_dir)
+
+
+def test_missing_files_in_a_folder(tmp_path):
+    (tmp_path / "pts_in_hull.npy").write_bytes(b"x")
+    with pytest.raises(ModelUnavailableError, match="lacks: colorization_deploy_v2.prototxt or models_"):
+        resolve_model_files(tmp_path)
+
+
+def test_weights_of_the_wrong_shape_are_named(fixed_dir, tmp_path):
+    for item in fixed_dir.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    wrong = [("conv8_313", "Convolution", [np.zeros((313, 1, 3, 3), np.float32), np.zeros(313, np.float32)])]
+    (tmp_path / arch.WEIGHTS_NAME).write_bytes(write_caffemodel(wrong))
+    with pytest.raises(ModelInvalidError, match=r"layer 'conv8_313' has weights of shape \[\(313, 1, 3, 3\), \(313,\)\]"):
+        Colorizer.from_pretrained(tmp_path)
+
+
+def test_broken_weights_fail_the_self_test(fixed_dir, tmp_path):
+    for item in fixed_dir.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    nan = [("conv8_313", "Convolution", [np.full((313, 1, 4, 4), np.nan, np.float32), np.zeros(313, np.float32)]),
+           ("class8_ab", "Convolution", [np.zeros((2, 313, 1, 1), np.float32), np.zeros(2, np.float32)])]
+    (tmp_path / arch.WEIGHTS_NAME).write_bytes(write_caffemodel(nan))
+    with pytest.raises(ModelInvalidError, match="self-test"):
+        Colorizer.from_pretrained(tmp_path, backend="opencv")
+
+
+def test_not_a_folder_nor_a_repo_id():
+    with pytest.raises(ModelUnavailableError, match="neither an existing folder nor a Hub repo id"):
+        resolve_model_files("justonename")
