@@ -133,7 +133,7 @@ def gamut_points() -> np.ndarray:
     return candidates[np.sort(order)].astype(np.int64)
 
 
-def random_weights(layers: list[Layer], seed: int = 0, logit_scale: float = 4.0) -> list[tuple[str, str, list[np.ndarray]]]:
+def random_weights(layers: list[Layer], seed: int = 0, logit_scale: float = 1.5) -> list[tuple[str, str, list[np.ndarray]]]:
     """He-initialised weights for `layers`, scaled so the softmax is neither flat nor saturated."""
     rng = np.random.default_rng(seed)
     shapes = expected_blob_shapes(NetSpec(layers, 1))
@@ -151,8 +151,8 @@ def random_weights(layers: list[Layer], seed: int = 0, logit_scale: float = 4.0)
             if layer.type == "Deconvolution":
                 fan_in = weight_shape[0] * weight_shape[2] * weight_shape[3] // 4
             std = np.sqrt(2.0 / fan_in)
-            if layer.name == "bw_conv1_1":
-                std /= 30.0
+            if layer.bottoms == [INPUT_BLOB]:
+                std /= 30.0  # the input is L - 50, spread about +-30, not unit scale
             if layer.name == "conv8_313":
                 std = logit_scale / np.sqrt(fan_in)
             blobs.append((rng.standard_normal(weight_shape, dtype=np.float32) * std).astype(np.float32))

@@ -99,9 +99,10 @@ def local_model_files(folder: str | os.PathLike) -> ModelFiles:
     if missing:
         raise ModelUnavailableError(f"Model folder {path} lacks: {', '.join(missing)}.")
     weights = found[WEIGHTS.name]
-    released = weights.stat().st_size == WEIGHTS.size and sha256_file(weights) == WEIGHTS.sha256
+    digest = sha256_file(weights)
+    released = digest == WEIGHTS.sha256
     log.info("Model from folder %s (%s weights)", path, "released" if released else "custom, not the released")
-    return ModelFiles(found[PROTOTXT.name], weights, found[POINTS.name], origin=str(path), released=released)
+    return ModelFiles(found[PROTOTXT.name], weights, found[POINTS.name], str(path), released, digest)
 
 
 def hub_reachable(timeout: float = 5.0) -> bool:
@@ -132,7 +133,7 @@ def download_model_files(sources: Sequence[HubSource], *, cache_dir: str | Path 
             continue
         released = tuple(source.files) == RELEASED
         log.info("Model from %s (verified by sha256)", source)
-        return ModelFiles(*paths, origin=str(source), released=released)
+        return ModelFiles(*paths, str(source), released, source.files[1].sha256)
     tried = "\n".join(failures) or "  (no sources were given)"
     raise ModelUnavailableError(
         "Could not get verified colorization model files.\n"

@@ -77,3 +77,4 @@ class ModelFiles:
     points: Path
     origin: str
     released: bool
+    weights_sha256: str = ""
