@@ -1,0 +1,89 @@
+"""The FFmpeg binary (shipped by imageio-ffmpeg, so no system ffmpeg is needed) and stream facts."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import InputError
+
+_NTSC = {Fraction(24000, 1001), Fraction(30000, 1001), Fraction(60000, 1001), Fraction(120000, 1001),
+         Fraction(48000, 1001)}
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def exact_rate(fps: float) -> Fraction:
+    """The rational frame rate behind a rounded one: 29.97 -> 30000/1001, 25.0 -> 25."""
+    for rate in _NTSC:
+        if abs(float(rate) - fps) < 0.006:
+            return rate
+    return Fraction(fps).limit_denominator(1001)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the pipeline needs to know about a video before decoding it."""
+
+    width: int  # as displayed, rotation applied
+    height: int
+    fps: Fraction
+    duration: float
+    rotation: int
+    audio_codec: str | None
+
+    @property
+    def frame_count(self) -> int:
+        """Frames when sampled at `fps` over the duration, as the decoder delivers them."""
+        return max(1, round(self.duration * self.fps))
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_codec is not None
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Read a video's size, rate, duration, rotation and audio codec from ffmpeg's own report.
+
+    Raises:
+        InputError: the file is not a video ffmpeg can read, or has no video stream.
+    """
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise InputError("The video file is empty or missing.")
+    report = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+                            capture_output=True, text=True, errors="replace", timeout=60).stderr
+    video = re.search(r"Stream #\d+:\d+[^\n]*?: Video: ([^\n]*)", report)
+    if video is None:
+        if re.search(r"Stream #\d+:\d+[^\n]*?: Audio:", report):
+            raise InputError("This file has no video stream (is it audio only?).")
+        raise InputError(f"This file is not a video we can read ({_last_line(report)}).")
+    size = re.search(r", (\d{1,5})x(\d{1,5})[ ,\[]", video.group(1) + " ")
+    rate = re.search(r"([\d.]+) (?:fps|tbr)", video.group(1))
+    duration = re.search(r"Duration: (\d+):(\d+):([\d.]+)", report)
+    if not size or not rate or not duration:
+        raise InputError("The video reports no size, frame rate or duration; it may be damaged.")
+    width, height = int(size.group(1)), int(size.group(2))
+    hours, minutes, seconds = duration.groups()
+    seconds_total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    rotation_match = re.search(r"rotation of (-?[\d.]+) degrees", report) or re.search(r"rotate\s*:\s*(-?\d+)", report)
+    rotation = round(abs(float(rotation_match.group(1)))) % 360 if rotation_match else 0
+    if rotation in (90, 270):
+        width, height = height, width
+    audio = re.search(r"Stream #\d+:\d+[^\n]*?: Audio: (\w+)", report)
+    if seconds_total <= 0 or float(rate.group(1)) <= 0:
+        raise InputError("The video reports no duration or frame rate; it may be damaged.")
+    return VideoInfo(width, height, exact_rate(float(rate.group(1))), seconds_total, rotation,
+                     audio.group(1) if audio else None)
+
+
+def _last_line(report: str) -> str:
+    lines = [line.strip() for line in report.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "ffmpeg gave no reason"

@@ -1,0 +1,78 @@
+"""Test media with known ground truth: camera moves over real color photographs, cut, with sound.
+
+The tests and the benchmark build their clips here, so the numbers in the README can be
+reproduced from nothing but the repository.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .ffmpeg import ffmpeg_exe
+
+
+def camera_move(photo: np.ndarray, frames: int, size: tuple[int, int], pan: float = 0.25,
+                zoom: float = 1.25) -> Iterator[np.ndarray]:
+    """RGB frames of `size` (w, h) panning across `photo` and zooming in, smoothly, sub-pixel."""
+    ph, pw = photo.shape[:2]
+    width, height = size
+    base = min(pw / width, ph / height) / zoom
+    for index in range(frames):
+        progress = index / max(frames - 1, 1)
+        scale = base * (1.0 + (zoom - 1.0) * progress)  # photo pixels per output pixel
+        view_w, view_h = width * scale, height * scale
+        cx = pw / 2 + (progress - 0.5) * pan * (pw - view_w)
+        cy = ph / 2 + (progress - 0.5) * pan * 0.5 * (ph - view_h)
+        matrix = np.float32([[scale, 0, cx - view_w / 2], [0, scale, cy - view_h / 2]])
+        yield cv2.warpAffine(photo, matrix, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                             borderMode=cv2.BORDER_REFLECT)
+
+
+def shots(photos: Sequence[np.ndarray], frames_per_shot: int, size: tuple[int, int]) -> Iterator[np.ndarray]:
+    """One camera move per photo, joined by hard cuts."""
+    for photo in photos:
+        yield from camera_move(photo, frames_per_shot, size)
+
+
+def to_gray(frame: np.ndarray) -> np.ndarray:
+    """The grayscale film of a color frame (3 equal channels)."""
+    return np.repeat(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+
+
+def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: Fraction | str, size: tuple[int, int], *,
+                audio_seconds: float | None = None, rotate: int = 0, codec: str = "libx264") -> Path:
+    """Encode RGB frames (with a 440 Hz tone as audio when asked) into a video file."""
+    path = Path(path)
+    width, height = size
+    pix_fmt = "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
+    cmd = [ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+           "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+    if audio_seconds:
+        cmd += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={audio_seconds}"]
+        cmd += ["-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac"]
+    if codec == "libx264":
+        cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "12", "-pix_fmt", pix_fmt]
+    else:
+        cmd += ["-c:v", codec, "-q:v", "2"]
+    target = path if not rotate else path.with_suffix(".unrotated" + path.suffix)
+    process = subprocess.Popen(cmd + [str(target)], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for frame in frames:
+            process.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+    finally:
+        process.stdin.close()
+        error = process.stderr.read().decode(errors="replace")
+        process.wait()
+    if process.returncode:
+        raise RuntimeError(f"ffmpeg failed writing {path.name}: {error}")
+    if rotate:
+        subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-display_rotation", str(rotate), "-i", str(target),
+                        "-c", "copy", str(path)], check=True)
+        target.unlink()
+    return path

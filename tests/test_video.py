@@ -1,0 +1,148 @@
+"""The video path end to end on real MP4 files: nothing lost, steady colors, clean failures."""
+
+import subprocess
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from colorization import Adjustments, Cancelled, InputError, color
+from colorization.ffmpeg import ffmpeg_exe, probe
+from colorization.video import VideoLimits, colorize_video
+from support.media import audio_seconds, decode, frame_times, make_clip, streams
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_clip(tmp_path_factory.mktemp("clip") / "film.mp4")
+
+
+def test_frames_rate_audio_and_browser_format_are_kept(clip, brightness_colorizer, tmp_path):
+    out = tmp_path / "colorized.mp4"
+    result = colorize_video(clip, out, brightness_colorizer)
+    assert result.path == out and result.frames == 24
+    info = streams(out)
+    assert "Video: h264 (High)" in info and "yuv420p" in info and "320x240" in info
+    assert "Audio: aac" in info
+    assert frame_times(out) == pytest.approx([t / 25 for t in range(24)], abs=1e-3)
+    assert audio_seconds(out) == pytest.approx(audio_seconds(clip), abs=0.03)
+    with open(out, "rb") as handle:
+        head = handle.read(4096)
+    assert head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head  # +faststart: index first
+    frames = decode(out)
+    assert len(frames) == 24 and np.ptp(frames[5].astype(int), axis=2).mean() > 5  # it has color
+
+
+@pytest.mark.parametrize("fps", [Fraction(30000, 1001), Fraction(24000, 1001)])
+def test_non_integer_rates_are_written_exactly(fps, brightness_colorizer, tmp_path):
+    source = make_clip(tmp_path / "ntsc.mp4", frames_per_shot=45, fps=fps, photos=("chelsea",))
+    out = colorize_video(source, tmp_path / "out.mp4", brightness_colorizer).path
+    assert probe(out).fps == fps
+    times = frame_times(out)
+    assert len(times) == 45
+    assert times[-1] == pytest.approx(44 / float(fps), abs=2e-4)  # no drift from a rounded rate
+
+
+def test_odd_sizes_are_cropped_by_one_pixel(brightness_colorizer, tmp_path):
+    source = make_clip(tmp_path / "odd.mp4", size=(641, 359), frames_per_shot=6, audio=False)
+    out = colorize_video(source, tmp_path / "out.mp4", brightness_colorizer).path
+    info = streams(out)
+    assert "640x358" in info and "yuv420p" in info and "High" in info
+    assert "Audio" not in info
+
+
+def test_a_rotated_phone_video_comes_out_upright(brightness_colorizer, tmp_path):
+    source = make_clip(tmp_path / "phone.mp4", frames_per_shot=6, rotate=90, photos=("rocket",))
+    assert probe(source).rotation in (90, 270) and (probe(source).width, probe(source).height) == (240, 320)
+    out = colorize_video(source, tmp_path / "out.mp4", brightness_colorizer).path
+    assert "240x320" in streams(out) and probe(out).rotation == 0
+    shown, result = decode(source), decode(out)
+    diff = np.abs(color.lightness(result[3]) - color.lightness(shown[3])).mean()
+    upside_down = np.abs(color.lightness(result[3]) - color.lightness(shown[3][::-1, ::-1])).mean()
+    assert diff < 4.0 and diff < upside_down / 3  # same picture, same way up (codec loss aside)
+
+
+def test_variable_frame_rate_keeps_audio_in_sync(brightness_colorizer, tmp_path):
+    cfr = make_clip(tmp_path / "cfr.mp4", frames_per_shot=24, fps=24, photos=("coffee",))
+    vfr = tmp_path / "vfr.mp4"
+    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(cfr), "-vf",
+                    "setpts='if(lt(N,12),N/16,0.75+(N-12)/48)/TB'", "-fps_mode", "vfr", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-c:a", "copy", str(vfr)], check=True)
+    out = colorize_video(vfr, tmp_path / "out.mp4", brightness_colorizer).path
+    times = frame_times(out)
+    step = 1 / float(probe(out).fps)
+    assert times[-1] + step == pytest.approx(audio_seconds(out), abs=2.5 * step)
+    assert audio_seconds(out) == pytest.approx(audio_seconds(vfr), abs=0.03)
+
+
+def test_strength_zero_every_frame_equals_the_image_pipeline(clip, brightness_colorizer, tmp_path, monkeypatch):
+    from moviepy.video.io.ffmpeg_writer import FFMPEG_VideoWriter
+
+    written = []
+    original = FFMPEG_VideoWriter.write_frame
+    monkeypatch.setattr(FFMPEG_VideoWriter, "write_frame", lambda self, frame: written.append(frame) or original(self, frame))
+    out = colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, smoothing=0.0, keyframe_interval=1)
+    assert out.network_frames == 24 and len(written) == 24
+    for sent, source in zip(written, decode(clip)):
+        np.testing.assert_array_equal(sent, brightness_colorizer.colorize(source))  # exactly, before encoding
+    def coarse(frame):  # 4x4 means: past H.264's 4:2:0 chroma subsampling
+        return frame.reshape(60, 4, 80, 4, 3).mean(axis=(1, 3))
+
+    for got, sent in zip(decode(out.path), written):
+        assert np.abs(coarse(got) - coarse(sent)).mean() < 2.5  # and the encoder keeps them
+
+
+def test_adjustments_apply_to_every_frame(clip, brightness_colorizer, tmp_path):
+    out = colorize_video(clip, tmp_path / "gray.mp4", brightness_colorizer, Adjustments(intensity=0.0)).path
+    assert max(np.ptp(frame.astype(int), axis=2).mean() for frame in decode(out)) < 1.5
+
+
+def test_progress_and_cancel_leave_nothing_behind(clip, brightness_colorizer, tmp_path):
+    seen = []
+    colorize_video(clip, tmp_path / "ok.mp4", brightness_colorizer, progress=lambda d, t, s: seen.append((d, t, s)))
+    assert seen[-1][0] == seen[-1][1] == 48 and [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
+    assert seen[-1][2] == pytest.approx(0.0) and all(s is not None for _, _, s in seen)
+    (tmp_path / "cancel").mkdir()
+    calls = []
+    with pytest.raises(Cancelled):
+        colorize_video(clip, tmp_path / "cancel" / "out.mp4", brightness_colorizer,
+                       cancel=lambda: calls.append(1) or len(calls) > 30)
+    assert list((tmp_path / "cancel").iterdir()) == []
+
+
+def test_limits_refuse_before_any_work(clip, brightness_colorizer, tmp_path):
+    calls = brightness_colorizer.network_calls
+    with pytest.raises(InputError, match="the limit is 0 s"):
+        colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, limits=VideoLimits(max_seconds=0.5))
+    with pytest.raises(InputError, match="the limit is 0.1 megapixels"):
+        colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, limits=VideoLimits(max_pixels=60_000))
+    assert brightness_colorizer.network_calls == calls
+
+
+def test_truncated_video_is_reported_not_frozen(brightness_colorizer, tmp_path):
+    source = make_clip(tmp_path / "whole.mp4", frames_per_shot=30)
+    fast = tmp_path / "fast.mp4"
+    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(source), "-c", "copy", "-movflags",
+                    "+faststart", str(fast)], check=True)
+    data = fast.read_bytes()
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(data[: len(data) * 6 // 10])
+    with pytest.raises(InputError, match="damaged"):
+        colorize_video(broken, tmp_path / "out.mp4", brightness_colorizer)
+    assert not (tmp_path / "out.mp4").exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"<html>not a video</html>", b"hello" * 100])
+def test_non_videos_are_refused(content, brightness_colorizer, tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(content)
+    with pytest.raises(InputError):
+        colorize_video(bad, tmp_path / "out.mp4", brightness_colorizer)
+
+
+def test_audio_only_file_is_refused(brightness_colorizer, tmp_path):
+    audio = tmp_path / "sound.m4a"
+    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac",
+                    str(audio)], check=True)
+    with pytest.raises(InputError, match="no video stream"):
+        colorize_video(audio, tmp_path / "out.mp4", brightness_colorizer)
