@@ -85,11 +85,11 @@ def test_strength_zero_every_frame_equals_the_image_pipeline(clip, brightness_co
     assert out.network_frames == 24 and len(written) == 24
     for sent, source in zip(written, decode(clip)):
         np.testing.assert_array_equal(sent, brightness_colorizer.colorize(source))  # exactly, before encoding
-    def coarse(frame):  # 4x4 means: past H.264's 4:2:0 chroma subsampling
-        return frame.reshape(60, 4, 80, 4, 3).mean(axis=(1, 3))
-
-    for got, sent in zip(decode(out.path), written):
-        assert np.abs(coarse(got) - coarse(sent)).mean() < 2.5  # and the encoder keeps them
+    decoded = decode(out.path)
+    for index in (5, 15, 23):
+        same = np.abs(decoded[index].astype(int) - written[index].astype(int)).mean()
+        neighbour = np.abs(decoded[index].astype(int) - written[index - 1].astype(int)).mean()
+        assert same < 6.0 and same < neighbour / 2  # encoded in order; H.264 4:2:0 loses a few levels
 
 
 def test_adjustments_apply_to_every_frame(clip, brightness_colorizer, tmp_path):
