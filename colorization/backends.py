@@ -12,7 +12,6 @@ import os
 import threading
 from typing import Protocol
 
-import cv2
 import numpy as np
 
 from . import caffe
@@ -46,6 +45,8 @@ class OpenCVBackend:
     name = "opencv"
 
     def __init__(self, files: ModelFiles) -> None:
+        import cv2
+
         try:
             net = cv2.dnn.readNetFromCaffe(str(files.prototxt), str(files.weights))
         except cv2.error as exc:
