@@ -1,0 +1,132 @@
+"""The app's public API through gradio_client against a real server on 127.0.0.1."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from support import models
+from support.media import frame_times, make_clip, streams
+from support.server import running_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(fixed_colorizer):
+    with running_app(fixed_colorizer) as (url, demo):
+        yield Client(url, verbose=False), demo
+
+
+def png_of(array: np.ndarray, path: Path) -> Path:
+    Image.fromarray(array).save(path)
+    return path
+
+
+def read(path: str) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_only_the_public_endpoints_are_listed(server):
+    client, _ = server
+    endpoints = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/colorize_image", "/colorize_video", "/colorize_batch"} <= endpoints
+    assert not any(name.startswith("/on_") for name in endpoints)
+
+
+def test_colorize_image_gives_the_exact_colors_as_png(server, tmp_path):
+    client, _ = server
+    gray = np.tile(np.array([40, 118, 200], np.uint8).repeat(30), (50, 1))  # three bands of gray
+    (before, after), full = client.predict(handle_file(png_of(gray, tmp_path / "bands.png")), api_name="/colorize_image")
+    assert Path(full).suffix == ".png" and Path(full).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    result = read(full)
+    assert result.shape == (50, 90, 3)
+    for column, level in ((5, 40), (45, 118), (85, 200)):
+        expected = models.lab_to_rgb8(models.lightness_of_gray(level), *models.FIXED_AB)
+        np.testing.assert_array_equal(result[25, column], expected)
+    L_in = cv2.cvtColor(np.repeat(gray[..., None], 3, 2).astype(np.float32) / 255, cv2.COLOR_RGB2Lab)[..., 0]
+    L_out = cv2.cvtColor(result.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)[..., 0]
+    assert np.abs(L_out - L_in).mean() < 0.5  # lightness kept
+    assert read(before).shape[:2] == read(after).shape[:2] == (50, 90)
+
+
+def test_controls_and_defaults(server, tmp_path):
+    client, _ = server
+    gray = np.full((16, 16), 130, np.uint8)
+    _, full = client.predict(handle_file(png_of(gray, tmp_path / "g.png")), 0.0, 1.0, 0.0, 224, api_name="/colorize_image")
+    np.testing.assert_array_equal(read(full), np.repeat(gray[..., None], 3, axis=2))  # intensity 0: the gray input
+
+
+def test_large_photo_preview_is_capped_and_download_is_full_size(server, tmp_path):
+    client, _ = server
+    big = np.random.default_rng(0).integers(0, 255, (2100, 3000), dtype=np.uint8)
+    (_, after), full = client.predict(handle_file(png_of(big, tmp_path / "big.png")), api_name="/colorize_image")
+    assert max(read(after).shape[:2]) == 2048
+    assert read(full).shape[:2] == (2100, 3000)
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("fake.jpg", b"this is text, not a photo", "not an image"),
+        ("empty.png", b"", "empty"),
+        ("cut.png", None, "damaged or truncated"),
+    ],
+)
+def test_bad_uploads_get_a_readable_error_and_the_app_keeps_working(server, tmp_path, name, content, message):
+    client, _ = server
+    if content is None:
+        buffer = io.BytesIO()
+        Image.fromarray(np.random.default_rng(1).integers(0, 255, (300, 300, 3), dtype=np.uint8)).save(buffer, "PNG")
+        content = buffer.getvalue()[:5000]
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    with pytest.raises(AppError, match=message):
+        client.predict(handle_file(bad), api_name="/colorize_image")
+    _, full = client.predict(handle_file(png_of(np.full((8, 8), 99, np.uint8), tmp_path / "ok.png")), api_name="/colorize_image")
+    assert read(full).shape == (8, 8, 3)
+
+
+def test_batch_returns_a_zip_of_pngs(server, tmp_path):
+    client, _ = server
+    files = [handle_file(png_of(np.full((10, 12), 60 * i, np.uint8), tmp_path / f"p{i}.png")) for i in range(1, 4)]
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("nope")
+    archive = client.predict(files + [handle_file(bad)], api_name="/colorize_batch")
+    with zipfile.ZipFile(archive) as bundle:
+        names = sorted(bundle.namelist())
+        assert names == ["000-p1.png", "001-p2.png", "002-p3.png", "problems.txt"]
+        assert "bad.jpg: This file is not an image" in bundle.read("problems.txt").decode()
+        first = np.asarray(Image.open(io.BytesIO(bundle.read("000-p1.png"))))
+        assert first.shape == (10, 12, 3)
+
+
+def test_colorize_video_keeps_frames_and_sound(server, tmp_path):
+    client, _ = server
+    clip = make_clip(tmp_path / "film.mp4", frames_per_shot=6)
+    out = client.predict(handle_file(clip), api_name="/colorize_video")
+    path = out["video"] if isinstance(out, dict) else out
+    assert len(frame_times(Path(path))) == 12
+    info = streams(Path(path))
+    assert "h264 (High)" in info and "yuv420p" in info and "Audio: aac" in info
+
+
+def test_video_refusals_are_readable(server, tmp_path):
+    client, _ = server
+    fake = tmp_path / "fake.mp4"
+    fake.write_text("<html>not a video</html>")
+    with pytest.raises(AppError, match="not a video"):
+        client.predict(handle_file(fake), api_name="/colorize_video")
+
+
+def test_a_missing_model_is_reported_on_every_call(tmp_path):
+    with running_app(None, "No verified model files (test).") as (url, _):
+        client = Client(url, verbose=False)
+        with pytest.raises(AppError, match="model is not available.*No verified model files"):
+            client.predict(handle_file(png_of(np.zeros((4, 4), np.uint8), tmp_path / "z.png")), api_name="/colorize_image")
