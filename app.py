@@ -311,16 +311,17 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
                 with gr.Row():
                     with gr.Column():
                         image_in = gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                                            label="Grayscale photo", height=360)
-                        intensity = gr.Slider(0, 2, value=1, step=0.05, label="Color intensity")
+                                            label="Grayscale photo", height=360, elem_id="image-in")
+                        intensity = gr.Slider(0, 2, value=1, step=0.05, label="Color intensity", elem_id="intensity")
                         saturation = gr.Slider(0, 2, value=1, step=0.05, label="Saturation")
                         hue = gr.Slider(-180, 180, value=0, step=1, label="Hue shift (degrees)")
                         render_size = gr.Slider(64, 1024, value=224, step=8, label="Render size",
                                                 info="The network's input side. 224 is what it was trained on; larger keeps small details.")
                         gr.Examples([[str(p)] for p in gray_examples], inputs=[image_in], label="Or pick one")
                     with gr.Column():
-                        slider = gr.ImageSlider(label="Before / after", buttons=["fullscreen"], max_height=600)
-                        download = gr.DownloadButton("Download full resolution (PNG)")
+                        slider = gr.ImageSlider(label="Before / after", buttons=["fullscreen"], max_height=600,
+                                                elem_id="result-slider")
+                        download = gr.DownloadButton("Download full resolution (PNG)", elem_id="download")
                 with gr.Accordion("Several photos at once", open=False):
                     many_in = gr.File(file_count="multiple", file_types=["image"], label="Photos")
                     many_go = gr.Button("Colorize all (same settings)")
@@ -330,7 +331,7 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
                 gr.Markdown(f"Every frame is colorized, with colors held steady from frame to frame; sound, frame rate and length are kept. {video_limits}")
                 with gr.Row():
                     with gr.Column():
-                        video_in = gr.Video(sources=["upload"], label="Grayscale film")
+                        video_in = gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in")
                         v_intensity = gr.Slider(0, 2, value=1, step=0.05, label="Color intensity")
                         v_saturation = gr.Slider(0, 2, value=1, step=0.05, label="Saturation")
                         v_hue = gr.Slider(-180, 180, value=0, step=1, label="Hue shift (degrees)")
@@ -340,20 +341,20 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
                                                 info="Run the network on every k-th frame and carry colors between by motion. 1 = every frame (slowest).")
                         v_render = gr.Slider(64, 1024, value=224, step=8, label="Render size")
                     with gr.Column():
-                        video_preview = gr.ImageSlider(label="Preview: one frame", max_height=400)
-                        video_estimate = gr.Markdown()
+                        video_preview = gr.ImageSlider(label="Preview: one frame", max_height=400, elem_id="video-preview")
+                        video_estimate = gr.Markdown(elem_id="video-estimate")
                         with gr.Row():
                             video_go = gr.Button("Colorize the whole video", variant="primary")
                             video_cancel = gr.Button("Cancel", variant="stop")
-                        video_out = gr.Video(label="Colorized video", buttons=["download"])
+                        video_out = gr.Video(label="Colorized video", buttons=["download"], elem_id="video-out")
             with gr.Tab("Gallery", id="gallery"):
                 gr.Markdown("Public-domain and CC0 photographs (see CREDITS.md). Where the original was in color, "
                             "the slider compares the model's colors with the real ones.")
                 with gr.Row():
                     gallery_in = gr.Image(type="filepath", label="Grayscale input", interactive=False, height=300)
                     gallery_original = gr.Image(type="filepath", visible=False)
-                    gallery_colorized = gr.Image(label="Colorized", interactive=False, height=300)
-                gallery_compare = gr.ImageSlider(label="Original colors / colorized", max_height=450)
+                    gallery_colorized = gr.Image(label="Colorized", interactive=False, height=300, elem_id="gallery-colorized")
+                gallery_compare = gr.ImageSlider(label="Original colors / colorized", max_height=450, elem_id="gallery-compare")
                 gr.Examples(gallery_rows, inputs=[gallery_in, gallery_original], outputs=[gallery_colorized, gallery_compare],
                             fn=gallery_example, cache_examples=True, cache_mode="lazy", label="Photos",
                             example_labels=[p.stem for p in gray_examples])
