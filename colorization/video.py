@@ -323,11 +323,11 @@ def _render(src, dst: Path, info: VideoInfo, frames: int, final, adjustments: Ad
                 L = color.lightness(frame[:height, :width])
                 ab = color.adjust_chroma(final[index], adjustments.intensity, adjustments.hue)
                 if adjustments.intensity == 0.0:
-                    rgb = color.gray(L)
+                    out = color.to_uint8(color.gray(L))
                 else:
-                    rgb = color.scale_saturation(color.compose(L, color.resize_ab(ab, width, height)), adjustments.saturation)
+                    out = color.scale_saturation(color.to_uint8(color.compose(L, ab)), adjustments.saturation)
                 try:
-                    writer.write_frame(color.to_uint8(rgb))
+                    writer.write_frame(out)
                 except OSError:
                     raise ColorizationError("The video encoder stopped unexpectedly: " + _tail(log_path)) from None
                 clock.tick()
