@@ -108,21 +108,14 @@ def _fit(image: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
 
 
-def _job_dir(root: Path) -> Path:
-    """A fresh folder for one job's result; folders of finished jobs are swept here too.
+def _job_dir() -> Path:
+    """A fresh folder for one job's result inside Gradio's cache: a returned file is then served in
+    place (not copied) and removed with every other upload and result by `delete_cache`."""
+    from gradio.utils import get_upload_folder
 
-    Gradio copies a returned file into its own cache (removed by `delete_cache`), so our copy
-    is only needed for the moments between the handler's return and that copy.
-    """
-    root.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in root.iterdir():
-        try:
-            if now - old.stat().st_mtime > 120:
-                shutil.rmtree(old, ignore_errors=True)
-        except FileNotFoundError:
-            pass
-    return Path(tempfile.mkdtemp(dir=root))
+    cache = Path(get_upload_folder())
+    cache.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="colorize-", dir=cache))
 
 
 def _format_seconds(seconds: float) -> str:
@@ -132,7 +125,6 @@ def _format_seconds(seconds: float) -> str:
 
 def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits: AppLimits = AppLimits()) -> gr.Blocks:
     """The Gradio Blocks app around one loaded colorizer (or the reason it could not load)."""
-    output_root = Path(tempfile.gettempdir()) / f"colorization-app-{os.getpid()}"
     cancel_flags: dict[str, threading.Event] = {}
 
     def model() -> Colorizer:
@@ -148,7 +140,7 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
             raise gr.Error(str(exc)) from None
 
     def save_png(session: Session, adjustments: Adjustments) -> str:
-        folder = _job_dir(output_root)
+        folder = _job_dir()
         target = folder / f"{Path(session.name).stem or 'image'}-colorized.png"
         full = session.prediction.render(adjustments)
         return str(save_image(full, target, icc_profile=session.icc_profile, exif=session.exif))
@@ -191,7 +183,7 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
         if not files:
             raise gr.Error("Please upload one or more photos first.")
         adjustments = _adjustments(intensity, saturation, hue)
-        folder = _job_dir(output_root)
+        folder = _job_dir()
         archive = folder / "colorized.zip"
         problems = []
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
@@ -257,7 +249,7 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
         def stop() -> bool:
             return flag.is_set() or not _session_alive(demo, session)
 
-        folder = _job_dir(output_root)
+        folder = _job_dir()
         target = folder / f"{path.stem[:60] or 'video'}-colorized.mp4"
         try:
             colorize_video(path, target, model(), adjustments, smoothing=float(smoothing),
@@ -288,7 +280,7 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
         return colorized, (reference[..., :3], colorized)
 
     def gallery_video(video: str):
-        target = _job_dir(output_root) / "example-colorized.mp4"
+        target = _job_dir() / "example-colorized.mp4"
         return str(colorize_video(video, target, model()).path)
 
     gray_examples = sorted((EXAMPLES / "images").glob("*.png"))
@@ -298,7 +290,8 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
     video_limits = (f"Up to {limits.max_video_seconds:.0f} s, {limits.max_video_width}x{limits.max_video_height}, "
                     f"{limits.max_file_size.upper()} a file.")
 
-    with gr.Blocks(title="Colorize old photos and films", delete_cache=(600, limits.keep_results_seconds)) as demo:
+    sweep = (min(600, limits.keep_results_seconds), limits.keep_results_seconds)
+    with gr.Blocks(title="Colorize old photos and films", delete_cache=sweep) as demo:
         gr.Markdown(
             "# Colorize old photos and films\n"
             "Upload a grayscale photo or film and see it in color. The colors come from *Colorful Image "

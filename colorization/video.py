@@ -228,7 +228,7 @@ def colorize_video(
     info = check_video(src, limits)
     dst = Path(dst)
     clock = _Clock(2 * info.frame_count, progress, cancel)
-    with tempfile.TemporaryDirectory(prefix="colorize-") as work:
+    with tempfile.TemporaryDirectory(prefix="colorize-work-") as work:
         ab_shape = (size // 4, size // 4)
         predictions = DiskArray(work, ab_shape + (2,))
         flows = _Flows(DiskArray(work, ab_shape + (6,)))
@@ -313,7 +313,7 @@ def _render(src, dst: Path, info: VideoInfo, frames: int, final, adjustments: Ad
     log_path = Path(work) / "ffmpeg.log"
     writer = None
     try:
-        with open(log_path, "w+b") as log_file:
+        with open(log_path, "w+") as log_file:  # text: MoviePy's error path reads it back as str
             writer = FFMPEG_VideoWriter(str(partial), (width, height), float(info.fps), codec="libx264", preset=preset,
                                         audiofile=str(src) if audio else None, audio_codec=audio_codec,
                                         ffmpeg_params=params, logfile=log_file)

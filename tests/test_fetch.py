@@ -165,3 +165,40 @@ def test_broken_weights_fail_the_self_test(fixed_dir, tmp_path):
 def test_not_a_folder_nor_a_repo_id():
     with pytest.raises(ModelUnavailableError, match="neither an existing folder nor a Hub repo id"):
         resolve_model_files("justonename")
+
+
+def test_hub_unreachable_at_startup_with_a_cached_model_still_starts(hub, fixed_dir, tmp_path, monkeypatch):
+    hub.add_folder("model", "team/colorization", fixed_dir)
+    source = HubSource("team/colorization", files=specs(fixed_dir))
+    resolve_model_files(hub_sources=[source], cache_dir=tmp_path)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # the Hub goes away
+    colorizer = Colorizer.from_pretrained(hub_sources=[source], cache_dir=tmp_path, backend="opencv")
+    assert colorizer.files.origin == str(source)
+
+
+def test_a_download_cut_off_halfway_is_never_loaded_and_a_retry_completes(hub, fixed_dir, tmp_path):
+    hub.add_folder("model", "team/colorization", fixed_dir)
+    source = HubSource("team/colorization", files=specs(fixed_dir))
+    size = len(hub.files[("model", "team/colorization", arch.WEIGHTS_NAME)])
+    hub.cut[arch.WEIGHTS_NAME] = size // 2  # the connection drops halfway through the weights
+    try:
+        files = resolve_model_files(hub_sources=[source], cache_dir=tmp_path)
+    except ModelUnavailableError as exc:  # this attempt failed cleanly...
+        assert "team/colorization" in str(exc)
+        files = resolve_model_files(hub_sources=[source], cache_dir=tmp_path)  # ...and the next start completes
+    assert hashlib.sha256(files.weights.read_bytes()).hexdigest() == source.files[1].sha256
+    assert not [p for p in tmp_path.rglob("*.incomplete") if p.stat().st_size]
+
+
+def test_a_corrupted_cached_file_is_detected_and_fetched_again(hub, fixed_dir, tmp_path):
+    hub.add_folder("model", "team/colorization", fixed_dir)
+    source = HubSource("team/colorization", files=specs(fixed_dir))
+    files = resolve_model_files(hub_sources=[source], cache_dir=tmp_path)
+    blob = files.weights.resolve()
+    data = bytearray(blob.read_bytes())
+    data[100] ^= 0xFF  # bit rot in the cache
+    blob.write_bytes(bytes(data))
+    gets = hub.gets[arch.WEIGHTS_NAME]
+    again = resolve_model_files(hub_sources=[source], cache_dir=tmp_path)
+    assert hashlib.sha256(again.weights.read_bytes()).hexdigest() == source.files[1].sha256
+    assert hub.gets[arch.WEIGHTS_NAME] == gets + 1
