@@ -11,8 +11,6 @@ Speeds are ratios measured in the same process, so machine noise mostly cancels.
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -190,7 +188,7 @@ def simulated(frames_per_shot: int = 24, seed: int = 0):
 
 
 def _render(gray: list[np.ndarray], abs_: list[np.ndarray]) -> list[np.ndarray]:
-    return [color.to_uint8(color.compose(color.lightness(g), color.resize_ab(np.asarray(ab, np.float32), 224, 224)))
+    return [color.to_uint8(color.compose(color.lightness(g), np.asarray(ab, np.float32)))
             for g, ab in zip(gray, abs_)]
 
 

@@ -137,8 +137,3 @@ def scale_saturation(rgb: np.ndarray, factor: float) -> np.ndarray:
 def to_uint8(rgb: np.ndarray) -> np.ndarray:
     """float RGB in [0, 1] to uint8, rounding to nearest."""
     return cv2.convertScaleAbs(rgb, alpha=255.0)
-
-
-def resize_ab(ab: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Upsample the network's low-resolution a/b to an image size (bilinear, as the reference)."""
-    return cv2.resize(ab, (width, height), interpolation=cv2.INTER_LINEAR)

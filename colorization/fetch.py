@@ -59,7 +59,7 @@ def resolve_model_files(
 
 def _looks_like_path(source: str | os.PathLike) -> bool:
     text = os.fspath(source)
-    return Path(text).expanduser().exists() or text.startswith((".", "/", "~")) or os.sep + os.sep in text
+    return Path(text).expanduser().exists() or text.startswith((".", "/", "~"))
 
 
 def parse_repo_id(text: str) -> HubSource:

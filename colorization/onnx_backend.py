@@ -17,6 +17,7 @@ import numpy as np
 
 from . import caffe
 from . import protobuf as pb
+from .fetch import sha256_file
 from .model_files import ModelFiles
 
 log = logging.getLogger("colorization")
@@ -123,7 +124,7 @@ def caffe_to_onnx(spec: caffe.NetSpec, weights: dict[str, list[np.ndarray]], loa
 
 def _cache_key(files: ModelFiles) -> str:
     digest = hashlib.sha256(CONVERTER_VERSION.encode())
-    digest.update((files.weights_sha256 or files.weights.read_bytes().hex()[:0] or str(files.weights.stat())).encode())
+    digest.update((files.weights_sha256 or sha256_file(files.weights)).encode())
     digest.update(files.prototxt.read_bytes())
     digest.update(files.points.read_bytes())
     return digest.hexdigest()[:20]

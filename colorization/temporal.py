@@ -10,6 +10,7 @@ Frames without a prediction (between keyframes) take the warped colors of both n
 
 from __future__ import annotations
 
+import threading
 from collections.abc import MutableSequence, Sequence
 from dataclasses import dataclass
 
@@ -21,14 +22,13 @@ BRIGHTNESS_SIGMA = 8.0  # in 0..255 lightness units
 CUT_CONFIDENT_FRACTION = 0.3
 CUT_HISTOGRAM_DISTANCE = 0.6
 
-_dis = None
+_engines = threading.local()  # a DIS object keeps state between calls: one per thread
 
 
 def _flow_engine() -> cv2.DISOpticalFlow:
-    global _dis
-    if _dis is None:
-        _dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-    return _dis
+    if not hasattr(_engines, "dis"):
+        _engines.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    return _engines.dis
 
 
 def optical_flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:

@@ -119,9 +119,9 @@ class _Flows:
         return temporal.PairFlow(record[..., 0:2], record[..., 2], record[..., 3:5], record[..., 5], *numbers)
 
 
-def read_frames(path: str | Path, info: VideoInfo) -> Iterator[np.ndarray]:
+def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = None) -> Iterator[np.ndarray]:
     """Decode RGB frames sampled by time at the video's rate (so variable-rate video keeps sync),
-    upright as displayed."""
+    upright as displayed. What ffmpeg reported as errors is appended to `errors` at the end."""
     frame_bytes = info.width * info.height * 3
     cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(path), "-map", "0:v:0",
            "-vf", f"fps={info.fps}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
@@ -141,9 +141,11 @@ def read_frames(path: str | Path, info: VideoInfo) -> Iterator[np.ndarray]:
             process.kill()
         process.wait()
         reader.join(timeout=5)
-    errors = b"".join(stderr_lines).decode(errors="replace").strip()
-    if errors:
-        log.info("ffmpeg reported while decoding %s: %s", Path(path).name, errors.splitlines()[-1][:300])
+    report = b"".join(stderr_lines).decode(errors="replace").strip()
+    if report:
+        log.info("ffmpeg reported while decoding %s: %s", Path(path).name, report.splitlines()[-1][:300])
+        if errors is not None:
+            errors.extend(report.splitlines())
 
 
 def grab_frame(path: str | Path, info: VideoInfo, seconds: float) -> np.ndarray:
@@ -232,11 +234,14 @@ def colorize_video(
         ab_shape = (size // 4, size // 4)
         predictions = DiskArray(work, ab_shape + (2,))
         flows = _Flows(DiskArray(work, ab_shape + (6,)))
-        keys = _analyse(src, info, colorizer, size, keyframe_interval, batch_size, predictions, flows, clock)
-        frames = len(keys)
-        expected = info.frame_count
+        decode_errors: list[str] = []
+        keys = _analyse(src, info, colorizer, size, keyframe_interval, batch_size, predictions, flows, clock,
+                        decode_errors)
+        frames, expected = len(keys), info.frame_count
         if frames < expected - max(2, expected // 50):
-            raise InputError(f"The video is damaged: only {frames} of its {expected} frames could be decoded.")
+            if decode_errors:  # short without errors is fine: the audio may simply outlast the picture
+                raise InputError(f"The video is damaged: only {frames} of its {expected} frames could be decoded.")
+            log.info("%s: %d frames for a %.2f s container (the audio outlasts the picture)", src, frames, info.duration)
         clock.total = 2 * frames
         if smoothing == 0.0 and all(keys):
             final = predictions
@@ -249,7 +254,7 @@ def colorize_video(
 
 
 def _analyse(src, info: VideoInfo, colorizer: Colorizer, size: int, interval: int, batch_size: int,
-             predictions: DiskArray, flows: _Flows, clock: _Clock) -> list[bool]:
+             predictions: DiskArray, flows: _Flows, clock: _Clock, errors: list[str]) -> list[bool]:
     """Pass 1: keyframe predictions in batches, and flow between neighbouring frames."""
     keys: list[bool] = []
     batch: list[tuple[int, np.ndarray]] = []
@@ -273,7 +278,7 @@ def _analyse(src, info: VideoInfo, colorizer: Colorizer, size: int, interval: in
         if len(batch) >= batch_size:
             flush()
 
-    for index, frame in enumerate(read_frames(src, info)):
+    for index, frame in enumerate(read_frames(src, info, errors)):
         net_input = colorizer.network_input(frame, size)
         flow_L = cv2.resize(net_input[0, 0] + color.L_CENTER, (size // 2, size // 2), interpolation=cv2.INTER_AREA)
         flow_L = np.clip(flow_L * 2.55 + 0.5, 0, 255).astype(np.uint8)

@@ -1,9 +1,6 @@
 """Every kind of image file a visitor uploads: decoded right, or refused with a clear message."""
 
-import io
-import struct
 import time
-import zlib
 
 import numpy as np
 import pytest
@@ -11,20 +8,7 @@ from PIL import Image, ImageCms
 
 from colorization.errors import InputError
 from colorization.images import load_image, save_image
-
-
-def encode(image: Image.Image, fmt: str, **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that declares a size in its IHDR and holds almost nothing: a decompression bomb."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+from support.files import encode, png_declaring
 
 
 def test_16bit_png_is_scaled_not_clipped():
@@ -106,9 +90,9 @@ def test_truncated_files_are_refused(fmt):
 def test_decompression_bomb_refused_from_the_header():
     start = time.perf_counter()
     with pytest.raises(InputError, match="2500 megapixels, too large: the limit is 50 megapixels"):
-        load_image(png_header_only(50_000, 50_000))
+        load_image(png_declaring(50_000, 50_000))
     with pytest.raises(InputError, match="9000x9000 pixels, too large: the limit is 50 megapixels"):
-        load_image(png_header_only(9_000, 9_000))
+        load_image(png_declaring(9_000, 9_000))
     assert time.perf_counter() - start < 5  # refused before decoding 2.5 gigapixels, not after
 
 

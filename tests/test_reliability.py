@@ -1,15 +1,12 @@
 """A public demo under attack: hostile files, load, faults, path tricks. Nothing crashes, nothing leaks."""
 
-import io
 import os
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,24 +21,12 @@ from PIL import Image
 from colorization import ColorizationError, Colorizer, synthetic
 from colorization.ffmpeg import ffmpeg_exe, probe
 from colorization.video import colorize_video
+from support.files import encode, png_declaring
 from support.media import make_clip, streams
 from support.server import running_app
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def encode(image: Image.Image, fmt: str, **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
-
-
-def bomb_png(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
 def ffmpeg(*args: str) -> None:
@@ -59,7 +44,7 @@ def media(tmp_path_factory):
         "page.jpg": b"<!doctype html><html><body><script>alert(1)</script></body></html>",
         "truncated.jpg": encode(Image.fromarray(noise), "JPEG")[:2000],
         "truncated.png": encode(Image.fromarray(noise), "PNG")[:5000],
-        "bomb.png": bomb_png(50_000, 50_000),
+        "bomb.png": png_declaring(50_000, 50_000),
         "one.png": encode(Image.new("L", (1, 1), 77), "PNG"),
         "sixteen.png": encode(Image.fromarray(np.linspace(0, 65535, 40 * 30).astype(np.uint16).reshape(30, 40)), "PNG"),
         "palette.png": encode(Image.fromarray(noise).convert("P", palette=Image.Palette.ADAPTIVE), "PNG"),

@@ -33,7 +33,7 @@ def render(gray_frames, ab_frames):
     out = []
     for g, ab in zip(gray_frames, ab_frames):
         L = color.lightness(g)
-        out.append(color.to_uint8(color.compose(L, color.resize_ab(np.asarray(ab, np.float32), 224, 224))))
+        out.append(color.to_uint8(color.compose(L, np.asarray(ab, np.float32))))
     return out
 
 

@@ -146,3 +146,14 @@ def test_audio_only_file_is_refused(brightness_colorizer, tmp_path):
                     str(audio)], check=True)
     with pytest.raises(InputError, match="no video stream"):
         colorize_video(audio, tmp_path / "out.mp4", brightness_colorizer)
+
+
+def test_sound_that_outlasts_the_picture_is_not_damage(brightness_colorizer, tmp_path):
+    from colorization import synthetic
+    from support.media import photo
+
+    frames = [synthetic.to_gray(f) for f in synthetic.camera_move(photo("coffee"), 25, (160, 120))]
+    source = synthetic.write_video(tmp_path / "long-sound.mp4", frames, 25, (160, 120), audio_seconds=2.0)
+    result = colorize_video(source, tmp_path / "out.mp4", brightness_colorizer)
+    assert result.frames == 25
+    assert audio_seconds(result.path) == pytest.approx(2.0, abs=0.05)
