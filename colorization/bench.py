@@ -144,13 +144,13 @@ def bench_video(colorizer: Colorizer, naive: NaivePipeline, work: Path, frames: 
 
 
 def _peak_rss_child(model: Path, clip: Path, out: Path) -> float:
-    code = (
-        "import resource, sys\n"
+    code = (  # VmHWM, not ru_maxrss: Linux carries the parent's peak into ru_maxrss across fork and exec
+        "import re, sys\n"
         "from colorization import Colorizer\n"
         "from colorization.video import colorize_video\n"
         "c = Colorizer.from_pretrained(sys.argv[1])\n"
         "colorize_video(sys.argv[2], sys.argv[3], c)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(model), str(clip), str(out)], capture_output=True, text=True,
                           check=True, cwd=Path(__file__).resolve().parent.parent)

@@ -35,7 +35,7 @@ log = logging.getLogger("colorization")
 
 DEFAULT_KEYFRAME_INTERVAL = 2
 DEFAULT_BATCH = 4
-COPYABLE_AUDIO = {"aac", "mp3", "ac3", "eac3", "alac", "opus"}
+COPYABLE_AUDIO = {"aac", "mp3", "opus"}  # copied into MP4 as is; browsers play these, others become AAC
 ProgressCallback = Callable[[int, int, float | None], None]
 
 

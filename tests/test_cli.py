@@ -65,3 +65,12 @@ def test_errors_exit_non_zero_with_a_clear_message(brightness_dir, tmp_path):
     assert done.returncode == 2 and "saturation must be between 0 and 2" in done.stderr
     done = run("image", tmp_path, "-o", tmp_path / "out", model=tmp_path / "no-model-here")
     assert done.returncode == 2 and "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_installed_console_script(brightness_dir, tmp_path):
+    import shutil
+
+    script = shutil.which("colorize") or str(Path(sys.executable).parent / "colorize")
+    assert Path(script).exists(), "pip install . provides the `colorize` command"
+    done = subprocess.run([script, "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("colorize ")

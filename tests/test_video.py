@@ -157,3 +157,40 @@ def test_sound_that_outlasts_the_picture_is_not_damage(brightness_colorizer, tmp
     result = colorize_video(source, tmp_path / "out.mp4", brightness_colorizer)
     assert result.frames == 25
     assert audio_seconds(result.path) == pytest.approx(2.0, abs=0.05)
+
+
+def test_audio_browsers_cannot_play_is_encoded_to_aac(brightness_colorizer, tmp_path):
+    from colorization import synthetic
+    from support.media import photo
+
+    frames = [synthetic.to_gray(f) for f in synthetic.camera_move(photo("coffee"), 10, (160, 120))]
+    silent = synthetic.write_video(tmp_path / "silent.mp4", frames, 25, (160, 120))
+    pcm = tmp_path / "pcm.mov"
+    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(silent), "-f", "lavfi", "-i",
+                    "sine=duration=0.4", "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "pcm_s16le", str(pcm)],
+                   check=True)
+    assert probe(pcm).audio_codec == "pcm_s16le"
+    out = colorize_video(pcm, tmp_path / "out.mp4", brightness_colorizer).path
+    assert "Audio: aac" in streams(out)
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_as_the_video_gets_longer(brightness_dir, tmp_path):
+    """Peak memory of a whole process for a clip and one four times longer (measured apart)."""
+    import os
+    import sys
+    from pathlib import Path
+
+    # VmHWM, not ru_maxrss: Linux carries a parent's peak into ru_maxrss across fork and exec.
+    code = ("import re, sys\nfrom colorization import Colorizer\nfrom colorization.video import colorize_video\n"
+            "colorize_video(sys.argv[2], sys.argv[3], Colorizer.from_pretrained(sys.argv[1]))\n"
+            "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n")
+    root = Path(__file__).resolve().parent.parent
+    peaks = []
+    for shots in (40, 160):
+        clip = make_clip(tmp_path / f"clip{shots}.mp4", frames_per_shot=shots, size=(640, 360))
+        done = subprocess.run([sys.executable, "-c", code, str(brightness_dir), str(clip), str(tmp_path / "o.mp4")],
+                              capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(root)), check=True)
+        peaks.append(int(done.stdout.split()[-1]))
+    print(f"peak RSS, short then 4x longer clip: {peaks[0] // 1024} MB, {peaks[1] // 1024} MB")
+    assert peaks[1] < 1.25 * peaks[0], peaks
