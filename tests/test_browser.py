@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,25 @@ def test_a_short_video_runs_with_its_progress_bar(page, tmp_path):
         v.addEventListener('loadedmetadata', () => done(v.duration));
     })""")
     assert duration == pytest.approx(80 / 25, abs=0.1)  # Chromium plays it, full length
+
+
+def test_cancel_stops_the_video_job_and_deletes_its_output(page, brightness_colorizer, tmp_path):
+    clip = make_clip(tmp_path / "long.mp4", frames_per_shot=300, size=(640, 360))
+    page.get_by_role("tab", name="Video").click()
+    page.locator("#video-in button[aria-label='Clear']").first.click()
+    page.locator("#video-in input[type=file]").set_input_files(str(clip))
+    page.get_by_text("600 frames").wait_for()
+    work = lambda: set(Path(tempfile.gettempdir()).glob("colorize-work-*")) - existing  # noqa: E731
+    existing = set(Path(tempfile.gettempdir()).glob("colorize-work-*"))
+    start_calls = brightness_colorizer.network_calls
+    page.get_by_role("button", name="Colorize the whole video").click()
+    page.wait_for_function("document.body.innerText.includes('Frame passes')", polling=50)
+    page.get_by_role("button", name="Cancel").click()
+    deadline = time.monotonic() + 30
+    while work() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not work(), "the job kept its working files"
+    calls = brightness_colorizer.network_calls - start_calls
+    time.sleep(1.0)
+    assert brightness_colorizer.network_calls - start_calls == calls < 600 // 2 // 4  # stopped early, for good
+    assert not list(Path(tempfile.gettempdir()).rglob(".partial-*.mp4"))
