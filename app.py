@@ -27,7 +27,7 @@ import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 
 from colorization import Adjustments, ColorizationError, Colorizer, InputError  # noqa: E402
-from colorization.images import load_image, save_image  # noqa: E402
+from colorization.images import LoadedImage, load_image, save_image  # noqa: E402
 from colorization.pipeline import Prediction  # noqa: E402
 from colorization.temporal import DEFAULT_STRENGTH  # noqa: E402
 from colorization.video import (  # noqa: E402
@@ -65,10 +65,10 @@ class AppLimits:
 
 @dataclass
 class Session:
-    """One visitor's current photo: the prediction and what is needed to save it faithfully."""
+    """One visitor's current photo: the prediction, the 'before' preview, and what saving needs."""
 
     prediction: Prediction
-    original: np.ndarray
+    before: np.ndarray
     name: str
     icc_profile: bytes | None
     exif: bytes | None
@@ -132,7 +132,7 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
             raise gr.Error(f"The model is not available, so nothing can be colorized. {load_error}")
         return colorizer
 
-    def read_image(value: Any) -> Any:
+    def read_image(value: Any) -> tuple[LoadedImage, Path]:
         path = _upload_path(value, "a photo")
         try:
             return load_image(path, max_pixels=int(limits.max_image_megapixels * 1e6)), path
@@ -154,9 +154,9 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
             prediction = model().predict(loaded.pixels, int(render_size))
         except (InputError, ValueError) as exc:
             raise gr.Error(str(exc)) from None
-        original = loaded.pixels if loaded.pixels.ndim == 3 else np.repeat(loaded.pixels[..., None], 3, axis=2)
-        session = Session(prediction, original[..., :3], path.name, loaded.icc_profile, loaded.exif)
-        before = _fit(session.original, limits.preview_size)
+        pixels = loaded.pixels if loaded.pixels.ndim == 3 else np.repeat(loaded.pixels[..., None], 3, axis=2)
+        before = _fit(pixels[..., :3], limits.preview_size)
+        session = Session(prediction, before, path.name, loaded.icc_profile, loaded.exif)
         after = prediction.render(adjustments, limits.preview_size)
         return (before, after), save_png(session, adjustments), session
 
@@ -165,17 +165,15 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
         if session is None:
             return gr.skip()
         adjustments = _adjustments(intensity, saturation, hue)
-        return _fit(session.original, limits.preview_size), session.prediction.render(adjustments, limits.preview_size)
+        return session.before, session.prediction.render(adjustments, limits.preview_size)
 
     def full_download(session: Session | None, intensity: float, saturation: float, hue: float):
         if session is None:
             return gr.skip()
         return save_png(session, _adjustments(intensity, saturation, hue))
 
-    def clear_image(image: Any):
-        if image is None:
-            return None, None, None
-        return gr.skip(), gr.skip(), gr.skip()
+    def clear_image():
+        return None, None, None
 
     def colorize_many(files: list[Any] | None, intensity: float = 1.0, saturation: float = 1.0, hue: float = 0.0,
                       render_size: int = 224, progress: gr.Progress = gr.Progress()):
@@ -370,7 +368,7 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
         image_in.change(colorize_image, [image_in, *controls, render_size], [slider, download, session_state],
                         preprocess=False, api_name="on_upload", api_visibility="private", trigger_mode="always_last",
                         **image_event)
-        image_in.clear(clear_image, [image_in], [slider, download, session_state], api_name="on_clear",
+        image_in.clear(clear_image, None, [slider, download, session_state], api_name="on_clear",
                        api_visibility="private")
         gr.on([c.release for c in controls], rerender, [session_state, *controls], [slider], api_name="on_control",
               api_visibility="private", trigger_mode="always_last", **image_event).then(

@@ -86,7 +86,7 @@ def validate_files(files: ModelFiles) -> None:
     """Check the weights fit the prototxt, layer by layer, before any backend loads them."""
     try:
         spec = caffe.parse_prototxt(files.prototxt.read_text(encoding="utf-8", errors="replace"))
-        weights = caffe.read_caffemodel(files.weights.read_bytes())
+        weights = caffe.read_caffemodel(files.weights.read_bytes(), shapes_only=True)
         caffe.load_points(files.points)
     except ValueError as exc:
         raise ModelInvalidError(f"The model files from {files.origin} are not usable: {exc}") from None

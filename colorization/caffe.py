@@ -141,8 +141,12 @@ def parse_prototxt(text: str) -> NetSpec:
     return NetSpec(layers=layers, input_channels=input_channels)
 
 
-def read_caffemodel(data: bytes) -> dict[str, list[np.ndarray]]:
-    """Read the weight blobs of a caffemodel, keyed by layer name."""
+def read_caffemodel(data: bytes, shapes_only: bool = False) -> dict[str, list[np.ndarray]]:
+    """Read the weight blobs of a caffemodel, keyed by layer name.
+
+    With shapes_only, each blob is a zero-stride array of the right shape that holds no data:
+    enough to validate structure without a second copy of 129 MB of weights.
+    """
     weights: dict[str, list[np.ndarray]] = {}
     for number, _, value in pb.iter_fields(data):
         if number in (100, 2):  # LayerParameter, or the legacy V1LayerParameter
@@ -152,33 +156,37 @@ def read_caffemodel(data: bytes) -> dict[str, list[np.ndarray]]:
                 if sub == name_field:
                     name = bytes(sub_value).decode("utf-8", "replace")  # type: ignore[arg-type]
                 elif sub == blob_field:
-                    blobs.append(_read_blob(sub_value))  # type: ignore[arg-type]
+                    blobs.append(_read_blob(sub_value, shapes_only))  # type: ignore[arg-type]
             if blobs:
                 weights[name] = blobs
     return weights
 
 
-def _read_blob(data: memoryview) -> np.ndarray:
+def _read_blob(data: memoryview, shapes_only: bool = False) -> np.ndarray:
     shape: list[int] = []
     legacy = {1: 1, 2: 1, 3: 1, 4: 1}
     chunks: list[np.ndarray] = []
+    count = 0
     for number, wire_type, value in pb.iter_fields(data):
         if number == 7:
             for dim_field, dim_wire, dim_value in pb.iter_fields(value):  # type: ignore[arg-type]
                 if dim_field == 1:
                     shape.extend(pb.read_varints(dim_wire, dim_value))
-        elif number == 5:
-            chunks.append(pb.read_floats(wire_type, value))
-        elif number == 8:
-            chunks.append(np.frombuffer(bytes(value), dtype="<f8").astype(np.float32))  # type: ignore[arg-type]
+        elif number in (5, 8):
+            width = 4 if number == 5 else 8
+            count += len(value) // width  # type: ignore[arg-type]
+            if not shapes_only:
+                chunk = np.frombuffer(bytes(value), dtype="<f4" if number == 5 else "<f8")  # type: ignore[arg-type]
+                chunks.append(chunk.astype(np.float32))
         elif number in legacy:
             legacy[number] = int(value)  # type: ignore[arg-type]
-    values = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
     if not shape:
         shape = [legacy[1], legacy[2], legacy[3], legacy[4]]
-    if int(np.prod(shape)) != values.size:
-        raise ValueError(f"a weight blob holds {values.size} values for shape {shape}")
-    return values.astype(np.float32).reshape(shape)
+    if int(np.prod(shape)) != count:
+        raise ValueError(f"a weight blob holds {count} values for shape {shape}")
+    if shapes_only:
+        return np.broadcast_to(np.zeros((), np.float32), shape)
+    return (np.concatenate(chunks) if chunks else np.zeros(0, np.float32)).reshape(shape)
 
 
 def write_caffemodel(layers: list[tuple[str, str, list[np.ndarray]]]) -> bytes:

@@ -138,14 +138,14 @@ def _cache_dirs(files: ModelFiles) -> list[Path]:
     return dirs
 
 
-def onnx_model(files: ModelFiles) -> bytes:
-    """The ONNX translation of these files, from the cache or made now and cached."""
+def onnx_model(files: ModelFiles) -> Path | bytes:
+    """The ONNX translation of these files: the cached file's path, or the bytes if no folder is writable."""
     from .backends import loader_blobs
 
     name = f"colorization-{_cache_key(files)}.onnx"
     for folder in _cache_dirs(files):
         if (folder / name).is_file():
-            return (folder / name).read_bytes()
+            return folder / name
     spec = caffe.parse_prototxt(files.prototxt.read_text(encoding="utf-8"))
     weights = caffe.read_caffemodel(files.weights.read_bytes())
     model = caffe_to_onnx(spec, weights, loader_blobs(caffe.load_points(files.points)))
@@ -156,7 +156,7 @@ def onnx_model(files: ModelFiles) -> bytes:
                 handle.write(model)
             os.replace(handle.name, folder / name)
             log.info("ONNX translation cached at %s", folder / name)
-            break
+            return folder / name
         except OSError:
             continue
     return model
@@ -174,7 +174,9 @@ class OnnxBackend:
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(onnx_model(files), options, providers=["CPUExecutionProvider"])
+        model = onnx_model(files)
+        source = str(model) if isinstance(model, Path) else model  # from the file: no extra copy in memory
+        self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
 
     def run(self, l_centered: np.ndarray) -> np.ndarray:
         batch = np.ascontiguousarray(l_centered, dtype=np.float32)
