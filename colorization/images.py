@@ -92,8 +92,10 @@ def _to_array(image: Image.Image) -> np.ndarray:
         wide = np.asarray(image).astype(np.float64)
         top = 65535.0 if mode.startswith("I;16") or wide.max() > 255 else 255.0
         return np.clip(np.rint(wide * (255.0 / top)), 0, 255).astype(np.uint8)
-    if mode == "F":
-        return np.clip(np.rint(np.asarray(image) * 255.0 if np.asarray(image).max() <= 1.0 else np.asarray(image)), 0, 255).astype(np.uint8)
+    if mode == "F":  # float TIFFs come either in [0, 1] or in [0, 255]
+        values = np.asarray(image, dtype=np.float64)
+        scale = 255.0 if values.size and values.max() <= 1.0 else 1.0
+        return np.clip(np.rint(values * scale), 0, 255).astype(np.uint8)
     if mode == "1":
         image = image.convert("L")
     elif mode == "P" or mode == "PA":
