@@ -166,6 +166,7 @@ def _download(source: HubSource, spec: ModelFile, cache_dir: str | Path | None, 
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError, RepositoryNotFoundError
 
+    missing_locally = False
     for name in spec.names:
         try:
             return Path(
@@ -181,16 +182,18 @@ def _download(source: HubSource, spec: ModelFile, cache_dir: str | Path | None, 
                     endpoint=os.environ.get("HF_ENDPOINT") or None,
                 )
             )
+        except LocalEntryNotFoundError:  # a subclass of EntryNotFoundError: test it first
+            missing_locally = True
         except EntryNotFoundError:
             continue
         except RepositoryNotFoundError:
             raise _SourceFailed("repository not found") from None
-        except LocalEntryNotFoundError:
-            reason = "Hub unreachable and not in the local cache" if offline else "not found on the Hub nor in the cache"
-            raise _SourceFailed(f"{name}: {reason}") from None
         except Exception as exc:  # network and server errors arrive in many types
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise _SourceFailed(f"{name}: {type(exc).__name__} {first_line}".strip()) from None
+    if missing_locally:
+        reason = "Hub unreachable and not in the local cache" if offline else "not on the Hub nor in the cache"
+        raise _SourceFailed(f"{spec.name}: {reason}")
     raise _SourceFailed(f"{' / '.join(spec.names)} not found in the repository")
 
 

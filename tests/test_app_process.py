@@ -66,6 +66,6 @@ def test_without_a_model_the_app_starts_and_says_why(tmp_path):
     process, url = start({"HF_ENDPOINT": "http://127.0.0.1:9"}, tmp_path)  # no model folder, no cache, no Hub
     try:
         page = httpx.get(url + "config", timeout=10).text
-        assert "could not be loaded" in page and "COLORIZATION_MODEL" in page
+        assert "could not be loaded" in page and "COLORIZATION_MODEL" in page and "Hub unreachable" in page
     finally:
         stop(process)
