@@ -167,7 +167,7 @@ def _read_blob(data: memoryview, shapes_only: bool = False) -> np.ndarray:
     legacy = {1: 1, 2: 1, 3: 1, 4: 1}
     chunks: list[np.ndarray] = []
     count = 0
-    for number, wire_type, value in pb.iter_fields(data):
+    for number, _, value in pb.iter_fields(data):
         if number == 7:
             for dim_field, dim_wire, dim_value in pb.iter_fields(value):  # type: ignore[arg-type]
                 if dim_field == 1:

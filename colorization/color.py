@@ -15,7 +15,6 @@ import numpy as np
 L_CENTER = 50.0  # the network sees L - 50
 INTENSITY_RANGE = (0.0, 2.0)
 SATURATION_RANGE = (0.0, 2.0)
-HUE_RANGE = (-180.0, 180.0)
 
 
 @dataclass(frozen=True)

@@ -111,8 +111,3 @@ def read_varints(wire_type: int, value: int | memoryview) -> list[int]:
         item, pos = _read_varint(buf, pos)  # type: ignore[arg-type]
         out.append(item)
     return out
-
-
-def read_floats(wire_type: int, value: int | memoryview) -> np.ndarray:
-    """Decode a repeated float field given either packed or as one fixed32."""
-    return np.frombuffer(bytes(value), dtype="<f4")  # type: ignore[arg-type]

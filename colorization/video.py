@@ -76,9 +76,6 @@ class DiskArray:
         os.pwrite(self._file.fileno(), np.ascontiguousarray(value, np.float32).tobytes(), index * self._size)
         self._length = max(self._length, index + 1)
 
-    def close(self) -> None:
-        self._file.close()
-
 
 class _Predictions:
     """Network a/b per frame, None where the network did not run."""
