@@ -120,16 +120,16 @@ def smooth(
     out = out if out is not None else [None] * n  # type: ignore[list-item]
     forward = forward_store if forward_store is not None else [None] * n  # type: ignore[list-item]
     since_key = np.zeros(n, np.int32)
-    starts = [t == 0 or flows[t] is None or flows[t].is_cut for t in range(n)]  # type: ignore[union-attr]
+    starts: list[bool] = []
     previous = None
     for t in range(n):
-        prediction = predictions[t]
+        prediction, flow = predictions[t], flows[t]
+        starts.append(t == 0 or flow is None or flow.is_cut)
         if starts[t]:
             if prediction is None:
                 raise ValueError(f"frame {t} starts a shot but has no prediction")
             current = prediction
         else:
-            flow = flows[t]
             current = _blend(warp(previous, flow.to_prev), flow.conf_to_prev, prediction, strength)
             since_key[t] = 0 if prediction is not None else since_key[t - 1] + 1
         forward[t] = current
