@@ -29,7 +29,7 @@ from . import color, temporal
 from .color import NEUTRAL, Adjustments
 from .errors import Cancelled, ColorizationError, InputError
 from .ffmpeg import VideoInfo, ffmpeg_exe, probe
-from .pipeline import Colorizer, check_render_size
+from .pipeline import Colorizer, Prediction, check_render_size
 
 log = logging.getLogger("colorization")
 
@@ -63,10 +63,6 @@ class DiskArray:
         self.shape = shape
         self._size = int(np.prod(shape)) * 4
         self._file = tempfile.TemporaryFile(dir=folder)
-        self._length = 0
-
-    def __len__(self) -> int:
-        return self._length
 
     def __getitem__(self, index: int) -> np.ndarray:
         data = os.pread(self._file.fileno(), self._size, index * self._size)
@@ -74,7 +70,6 @@ class DiskArray:
 
     def __setitem__(self, index: int, value: np.ndarray) -> None:
         os.pwrite(self._file.fileno(), np.ascontiguousarray(value, np.float32).tobytes(), index * self._size)
-        self._length = max(self._length, index + 1)
 
 
 class _Predictions:
@@ -311,7 +306,9 @@ def _render(src, dst: Path, info: VideoInfo, frames: int, final, adjustments: Ad
     params = ["-map", "0:v:0"] + (["-map", "1:a:0"] if audio else [])
     params += ["-vf", f"setpts=N/({info.fps})/TB", "-r", str(info.fps), "-crf", str(crf), "-profile:v", "high",
                "-movflags", "+faststart"]
-    partial = Path(tempfile.mkstemp(dir=dst.parent if dst.parent.exists() else work, prefix=".partial-", suffix=".mp4")[1])
+    handle, name = tempfile.mkstemp(dir=dst.parent if dst.parent.exists() else work, prefix=".partial-", suffix=".mp4")
+    os.close(handle)  # ffmpeg writes the file by name
+    partial = Path(name)
     log_path = Path(work) / "ffmpeg.log"
     writer = None
     try:
@@ -322,14 +319,9 @@ def _render(src, dst: Path, info: VideoInfo, frames: int, final, adjustments: Ad
             for index, frame in enumerate(read_frames(src, info)):
                 if index >= frames:
                     break
-                L = color.lightness(frame[:height, :width])
-                ab = color.adjust_chroma(final[index], adjustments.intensity, adjustments.hue)
-                if adjustments.intensity == 0.0:
-                    out = color.to_uint8(color.gray(L))
-                else:
-                    out = color.scale_saturation(color.to_uint8(color.compose(L, ab)), adjustments.saturation)
+                prediction = Prediction(color.lightness(frame[:height, :width]), final[index])
                 try:
-                    writer.write_frame(out)
+                    writer.write_frame(prediction.render(adjustments))
                 except OSError:
                     raise ColorizationError("The video encoder stopped unexpectedly: " + _tail(log_path)) from None
                 clock.tick()
