@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 
 from colorization import Adjustments, ColorizationError, Colorizer, InputError  # noqa: E402
 from colorization.images import LoadedImage, load_image, save_image  # noqa: E402
-from colorization.pipeline import Prediction  # noqa: E402
+from colorization.pipeline import Prediction, fit_within  # noqa: E402
 from colorization.temporal import DEFAULT_STRENGTH  # noqa: E402
 from colorization.video import (  # noqa: E402
     DEFAULT_KEYFRAME_INTERVAL,
@@ -98,16 +98,6 @@ def _adjustments(intensity: float, saturation: float, hue: float) -> Adjustments
         raise gr.Error(str(exc)) from None
 
 
-def _fit(image: np.ndarray, size: int) -> np.ndarray:
-    import cv2
-
-    height, width = image.shape[:2]
-    if max(height, width) <= size:
-        return image
-    scale = size / max(height, width)
-    return cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
-
-
 def _job_dir() -> Path:
     """A fresh folder for one job's result inside Gradio's cache: a returned file is then served in
     place (not copied) and removed with every other upload and result by `delete_cache`."""
@@ -155,7 +145,7 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
         except (InputError, ValueError) as exc:
             raise gr.Error(str(exc)) from None
         pixels = loaded.pixels if loaded.pixels.ndim == 3 else np.repeat(loaded.pixels[..., None], 3, axis=2)
-        before = _fit(pixels[..., :3], limits.preview_size)
+        before = fit_within(pixels[..., :3], limits.preview_size)
         session = Session(prediction, before, path.name, loaded.icc_profile, loaded.exif)
         after = prediction.render(adjustments, limits.preview_size)
         return (before, after), save_png(session, adjustments), session
@@ -228,7 +218,7 @@ def build_app(colorizer: Colorizer | None, load_error: str | None = None, limits
         text = (f"**{info.width}x{info.height}, {float(info.fps):.3g} fps, {info.duration:.1f} s "
                 f"({info.frame_count} frames), {'with' if info.has_audio else 'no'} sound.** "
                 f"The whole video should take about **{_format_seconds(estimate)}** on this machine.")
-        return (_fit(frame, 1024), _fit(colorized, 1024)), text
+        return (fit_within(frame, 1024), fit_within(colorized, 1024)), text
 
     def colorize_video_job(video: Any, intensity: float = 1.0, saturation: float = 1.0, hue: float = 0.0,
                            smoothing: float = DEFAULT_STRENGTH, keyframes: int = DEFAULT_KEYFRAME_INTERVAL,

@@ -36,6 +36,16 @@ def check_render_size(size: int) -> int:
     return size
 
 
+def fit_within(image: np.ndarray, size: int | None) -> np.ndarray:
+    """The image scaled down (area-averaged) so its long side is at most `size`; unchanged if it fits."""
+    height, width = image.shape[:2]
+    if not size or max(height, width) <= size:
+        return image
+    scale = size / max(height, width)
+    fit = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, fit, interpolation=cv2.INTER_AREA)
+
+
 def split_image(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Check an input array and return (RGB uint8 HxWx3, alpha HxW or None)."""
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
@@ -82,15 +92,11 @@ class Prediction:
 
     def _fit(self, size: int | None) -> tuple[np.ndarray, np.ndarray | None]:
         """L and alpha within `size` on the long side, computed once per size (slider re-renders reuse it)."""
-        height, width = self.L.shape
-        if not size or max(height, width) <= size:
+        if not size or max(self.L.shape) <= size:
             return self.L, self.alpha
         if size not in self._fitted:
-            scale = size / max(height, width)
-            fit = (max(1, round(width * scale)), max(1, round(height * scale)))
-            L = cv2.resize(self.L, fit, interpolation=cv2.INTER_AREA)
-            alpha = None if self.alpha is None else cv2.resize(self.alpha, fit, interpolation=cv2.INTER_AREA)
-            self._fitted[size] = (L, alpha)
+            alpha = None if self.alpha is None else fit_within(self.alpha, size)
+            self._fitted[size] = (fit_within(self.L, size), alpha)
         return self._fitted[size]
 
 
