@@ -168,30 +168,6 @@ def bench_memory(model: Path, work: Path) -> list[str]:
             f"| 10 s | {peaks[10]:.0f} |", f"| 60 s | {peaks[60]:.0f} ({peaks[60] / peaks[10]:.2f}x the 10 s clip; goal <= 1.25x) |", ""]
 
 
-def simulated(frames_per_shot: int = 24, seed: int = 0):
-    """Ground-truth a/b of camera moves over two photos, and predictions = truth + noise, casts, flips."""
-    rng = np.random.default_rng(seed)
-    photos = [load_image(EXAMPLES / f"{p}.jpg").pixels for p in ("astronaut", "coffee")]
-    truth = list(synthetic.shots(photos, frames_per_shot, (224, 224)))
-    gray = [synthetic.to_gray(f) for f in truth]
-    predictions, flow_L = [], []
-    for frame, g in zip(truth, gray):
-        ab = cv2.resize(color.rgb_to_lab(frame)[..., 1:], (56, 56), interpolation=cv2.INTER_AREA)
-        noisy = ab + rng.normal(0, 6, ab.shape) + rng.normal(0, 5, 2)
-        for _ in range(3):
-            y, x = rng.integers(0, 44, 2)
-            noisy[y:y + 12, x:x + 12] *= -1
-        predictions.append(noisy.astype(np.float32))
-        flow_L.append(cv2.resize(g[..., 0], (112, 112), interpolation=cv2.INTER_AREA))
-    flows = [None] + [temporal.pair_flow(flow_L[t - 1], flow_L[t], (56, 56)) for t in range(1, len(flow_L))]
-    return truth, gray, predictions, flows
-
-
-def _render(gray: list[np.ndarray], abs_: list[np.ndarray]) -> list[np.ndarray]:
-    return [color.to_uint8(color.compose(color.lightness(g), np.asarray(ab, np.float32)))
-            for g, ab in zip(gray, abs_)]
-
-
 def keyframe_predictions(predictions: list, flows: list, interval: int) -> list:
     """Keep every k-th prediction, and the first and last of each shot, as the video path does."""
     starts = [t == 0 or flows[t].is_cut for t in range(len(predictions))]
@@ -208,15 +184,16 @@ def keyframe_predictions(predictions: list, flows: list, interval: int) -> list:
 
 
 def bench_temporal(colorizer: Colorizer, work: Path) -> list[str]:
-    truth, gray, predictions, flows = simulated()
-    raw = _render(gray, predictions)
+    photos = [load_image(EXAMPLES / f"{p}.jpg").pixels for p in ("astronaut", "coffee")]
+    truth, gray, predictions, flows = synthetic.simulated_predictions(photos)
+    raw = synthetic.render_predictions(gray, predictions)
     rows = ["### Steady colors (simulated predictions: ground truth + noise, casts, local flips; 2 shots x 24 frames)",
             "| output | E_warp (x1e-3) | CDC | PSNR to truth (dB) |", "| --- | ---: | ---: | ---: |",
             f"| per frame | {metrics.warping_error(raw, gray) * 1e3:.3f} | {metrics.color_distribution_consistency(raw):.4f} | "
             f"{metrics.psnr(raw, truth):.2f} |"]
     psnr_k = {}
     for k in (1, 2, 3, 4):
-        out = _render(gray, temporal.smooth(keyframe_predictions(predictions, flows, k), flows))
+        out = synthetic.render_predictions(gray, temporal.smooth(keyframe_predictions(predictions, flows, k), flows))
         psnr_k[k] = metrics.psnr(out, truth)
         rows.append(f"| smoothed, k={k} | {metrics.warping_error(out, gray) * 1e3:.3f} | "
                     f"{metrics.color_distribution_consistency(out):.4f} | {psnr_k[k]:.2f} ({psnr_k[k] - psnr_k[1]:+.2f} vs k=1) |")

@@ -45,6 +45,39 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
     return np.repeat(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
 
 
+def simulated_predictions(photos: Sequence[np.ndarray], frames_per_shot: int = 24, seed: int = 0):
+    """Camera moves over color photos with stand-in network output whose truth is known.
+
+    Returns (truth RGB frames, their gray film, predictions, flows): predictions are the true a/b
+    at 56x56 plus per-frame noise, a global color cast and three locally flipped patches; flows
+    are `temporal.pair_flow` between neighbouring gray frames (None for the first).
+    """
+    from . import color, temporal
+
+    rng = np.random.default_rng(seed)
+    truth = list(shots(photos, frames_per_shot, (224, 224)))
+    gray = [to_gray(frame) for frame in truth]
+    predictions, flow_L = [], []
+    for frame, g in zip(truth, gray):
+        ab = cv2.resize(color.rgb_to_lab(frame)[..., 1:], (56, 56), interpolation=cv2.INTER_AREA)
+        noisy = ab + rng.normal(0, 6, ab.shape) + rng.normal(0, 5, 2)
+        for _ in range(3):
+            y, x = rng.integers(0, 44, 2)
+            noisy[y : y + 12, x : x + 12] *= -1
+        predictions.append(noisy.astype(np.float32))
+        flow_L.append(cv2.resize(g[..., 0], (112, 112), interpolation=cv2.INTER_AREA))
+    flows = [None] + [temporal.pair_flow(flow_L[t - 1], flow_L[t], (56, 56)) for t in range(1, len(flow_L))]
+    return truth, gray, predictions, flows
+
+
+def render_predictions(gray: Sequence[np.ndarray], abs_: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Each gray frame colored with its a/b, as the image pipeline renders a prediction."""
+    from . import color
+    from .pipeline import Prediction
+
+    return [Prediction(color.lightness(g), np.asarray(ab, np.float32)).render() for g, ab in zip(gray, abs_)]
+
+
 def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: Fraction | str, size: tuple[int, int], *,
                 audio_seconds: float | None = None, rotate: int = 0, codec: str = "libx264") -> Path:
     """Encode RGB frames (with a 440 Hz tone as audio when asked) into a video file."""

@@ -1,40 +1,19 @@
 """Flow-guided smoothing alone, on simulated predictions with known ground truth (no network)."""
 
-import cv2
 import numpy as np
 import pytest
 
-from colorization import color, metrics, synthetic, temporal
+from colorization import metrics, synthetic, temporal
 from support.media import photo
 
 AB = (56, 56)
 
 
-def simulate(frames_per_shot: int = 16, seed: int = 0, photos=("astronaut",)):
-    """Ground-truth a/b of a camera move, and 'predictions' = truth + noise, color casts and local flips."""
-    rng = np.random.default_rng(seed)
-    truth_rgb = list(synthetic.shots([photo(p) for p in photos], frames_per_shot, (224, 224)))
-    gray = [synthetic.to_gray(f) for f in truth_rgb]
-    truth_ab, predictions, flow_L = [], [], []
-    for frame, g in zip(truth_rgb, gray):
-        ab = cv2.resize(color.rgb_to_lab(frame)[..., 1:], AB, interpolation=cv2.INTER_AREA)
-        noisy = ab + rng.normal(0, 6, ab.shape) + rng.normal(0, 5, 2)
-        for _ in range(3):
-            y, x = rng.integers(0, 44, 2)
-            noisy[y : y + 12, x : x + 12] *= -1
-        truth_ab.append(ab)
-        predictions.append(noisy.astype(np.float32))
-        flow_L.append(cv2.resize(g[..., 0], (112, 112), interpolation=cv2.INTER_AREA))
-    flows = [None] + [temporal.pair_flow(flow_L[t - 1], flow_L[t], AB) for t in range(1, len(flow_L))]
-    return truth_rgb, gray, truth_ab, predictions, flows
+def simulate(frames_per_shot: int = 16, photos=("astronaut",)):
+    return synthetic.simulated_predictions([photo(p) for p in photos], frames_per_shot)
 
 
-def render(gray_frames, ab_frames):
-    out = []
-    for g, ab in zip(gray_frames, ab_frames):
-        L = color.lightness(g)
-        out.append(color.to_uint8(color.compose(L, np.asarray(ab, np.float32))))
-    return out
+render = synthetic.render_predictions
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +22,7 @@ def simulated():
 
 
 def test_smoothing_steadies_colors_and_moves_closer_to_the_truth(simulated):
-    truth_rgb, gray, _, predictions, flows = simulated
+    truth_rgb, gray, predictions, flows = simulated
     raw = render(gray, predictions)
     smoothed = render(gray, temporal.smooth(predictions, flows))
     raw_error, smooth_error = metrics.warping_error(raw, gray), metrics.warping_error(smoothed, gray)
@@ -52,7 +31,7 @@ def test_smoothing_steadies_colors_and_moves_closer_to_the_truth(simulated):
 
 
 def test_a_frozen_filter_would_fail_the_fidelity_check(simulated):
-    truth_rgb, gray, _, predictions, _ = simulated
+    truth_rgb, gray, predictions, _ = simulated
     raw = render(gray, predictions)
     frozen = render(gray, [predictions[0]] * len(predictions))
     assert metrics.warping_error(frozen, gray) < metrics.warping_error(raw, gray)  # steady...
@@ -60,7 +39,7 @@ def test_a_frozen_filter_would_fail_the_fidelity_check(simulated):
 
 
 def test_strength_zero_is_the_identity(simulated):
-    _, _, _, predictions, flows = simulated
+    _, _, predictions, flows = simulated
     out = temporal.smooth(predictions, flows, strength=0.0)
     for got, expected in zip(out, predictions):
         np.testing.assert_array_equal(got, expected)
@@ -77,7 +56,7 @@ def test_no_color_crosses_a_cut():
 
 
 def test_frames_between_keyframes_are_filled_from_both_sides(simulated):
-    truth_rgb, gray, _, predictions, flows = simulated
+    truth_rgb, gray, predictions, flows = simulated
     every_other = [p if t % 2 == 0 or t == len(predictions) - 1 else None for t, p in enumerate(predictions)]
     out = temporal.smooth(every_other, flows)
     assert all(o is not None for o in out)
