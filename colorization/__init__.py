@@ -1,5 +1,6 @@
 """Colorize grayscale photos and films with the Zhang et al. ECCV 2016 network."""
 
+from . import defaults
 from .color import Adjustments
 from .errors import (
     Cancelled,
@@ -7,6 +8,7 @@ from .errors import (
     InputError,
     ModelInvalidError,
     ModelUnavailableError,
+    OutputError,
 )
 from .model_files import KNOWN_SOURCES, HubSource, ModelFile, ModelFiles
 from .pipeline import Colorizer, Prediction
@@ -25,5 +27,7 @@ __all__ = [
     "ModelFiles",
     "ModelInvalidError",
     "ModelUnavailableError",
+    "OutputError",
     "Prediction",
+    "defaults",
 ]

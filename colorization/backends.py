@@ -1,8 +1,8 @@
-"""Inference backends: one class each behind a tiny interface, and one registry of names.
+"""Inference backends: one class each behind a tiny interface, one registry of names, the load checks.
 
 A backend maps a batch of centred lightness (N x 1 x H x W float32, L - 50) to the predicted
 a/b (N x 2 x H/4 x W/4 float32). OpenCV DNN on the Caffe files is the reference; ONNX Runtime
-runs the same weights translated to ONNX, faster on CPU.
+(`onnx_backend`) runs the same weights translated to ONNX, faster on CPU.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Protocol
 import numpy as np
 
 from . import caffe
-from .errors import ModelInvalidError
+from .errors import InputError, ModelInvalidError
 from .model_files import ModelFiles
+from .onnx_backend import OnnxBackend
 
 log = logging.getLogger("colorization")
 
@@ -25,24 +26,18 @@ ENV_BACKEND = "COLORIZATION_BACKEND"
 
 class Backend(Protocol):
     name: str
+    batch_size: int  # frames per network call that keep this device busy
 
     def run(self, l_centered: np.ndarray) -> np.ndarray:
         """N x 1 x H x W (L - 50) -> N x 2 x H/4 x W/4 (a, b)."""
         ...
 
 
-def loader_blobs(points: np.ndarray) -> dict[str, np.ndarray]:
-    """The two blobs the loader sets itself: ab cluster centres and the softmax temperature."""
-    return {
-        caffe.OUTPUT_BLOB: np.ascontiguousarray(points.T.reshape(2, caffe.N_BINS, 1, 1), dtype=np.float32),
-        caffe.TEMPERATURE_LAYER: np.full((1, caffe.N_BINS), caffe.SOFTMAX_TEMPERATURE, np.float32),
-    }
-
-
 class OpenCVBackend:
     """OpenCV DNN on the Caffe files, as in OpenCV's own colorization sample."""
 
     name = "opencv"
+    batch_size = 4
 
     def __init__(self, files: ModelFiles) -> None:
         import cv2
@@ -51,7 +46,7 @@ class OpenCVBackend:
             net = cv2.dnn.readNetFromCaffe(str(files.prototxt), str(files.weights))
         except cv2.error as exc:
             raise ModelInvalidError(f"OpenCV could not read the model: {str(exc).strip().splitlines()[-1]}") from None
-        for layer, blob in loader_blobs(caffe.load_points(files.points)).items():
+        for layer, blob in caffe.loader_blobs(caffe.load_points(files.points)).items():
             net.getLayer(net.getLayerId(layer)).blobs = [blob]
         net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
         net.enableWinograd(False)  # Winograd trades up to ~0.01 a/b of precision for speed; we are the reference
@@ -64,13 +59,7 @@ class OpenCVBackend:
             return np.array(self._net.forward(), dtype=np.float32)
 
 
-def _onnx_backend(files: ModelFiles) -> Backend:
-    from .onnx_backend import OnnxBackend
-
-    return OnnxBackend(files)
-
-
-BACKENDS = {"onnxruntime": _onnx_backend, "opencv": OpenCVBackend}
+BACKENDS = {"onnxruntime": OnnxBackend, "opencv": OpenCVBackend}
 
 
 def default_backend_name() -> str:
@@ -113,7 +102,7 @@ def load_backend(files: ModelFiles, name: str | None = None) -> Backend:
     """Validate the files, build the named backend (or the default) and self-test it."""
     name = (name or os.environ.get(ENV_BACKEND) or default_backend_name()).lower()
     if name not in BACKENDS:
-        raise ValueError(f"Unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
+        raise InputError(f"Unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
     validate_files(files)
     backend = BACKENDS[name](files)
     self_test(backend)

@@ -1,8 +1,8 @@
-"""Read and write the two Caffe files of the network: the prototxt text and the caffemodel weights.
+"""Caffe files of the network: parse the prototxt, read and write the caffemodel, check they fit.
 
 Only what this network uses is supported: Input, Convolution, Deconvolution, ReLU, BatchNorm,
 Scale, Softmax and Silence layers. The same parsed description feeds structure validation,
-the ONNX translation and the generators of test and benchmark models.
+both backends (`loader_blobs`), the ONNX translation and the generators of test models.
 """
 
 from __future__ import annotations
@@ -25,6 +25,29 @@ LOADER_SET_LAYERS = (OUTPUT_BLOB, TEMPERATURE_LAYER)
 SUPPORTED_TYPES = {"Input", "Convolution", "Deconvolution", "ReLU", "BatchNorm", "Scale", "Softmax", "Silence"}
 
 Message = dict[str, list[Any]]
+
+
+class _NetFields:
+    """Field numbers of caffe.NetParameter."""
+
+    LAYER = 100  # LayerParameter
+    LEGACY_LAYERS = 2  # V1LayerParameter, in caffemodels of the first Caffe releases
+
+
+class _LayerFields:
+    """Field numbers of caffe.LayerParameter and of the legacy V1LayerParameter."""
+
+    NAME, TYPE, BLOBS = 1, 2, 7
+    LEGACY_NAME, LEGACY_BLOBS = 4, 6
+
+
+class _BlobFields:
+    """Field numbers of caffe.BlobProto and caffe.BlobShape."""
+
+    NUM, CHANNELS, HEIGHT, WIDTH = 1, 2, 3, 4  # the legacy 4-D shape
+    DATA, SHAPE, DOUBLE_DATA = 5, 7, 8
+    SHAPE_DIM = 1
+
 
 _TOKEN = re.compile(r"""\s+|\#[^\n]*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[{}:\[\],]|[^\s{}:\[\],"'\#]+""")
 
@@ -149,8 +172,10 @@ def read_caffemodel(data: bytes, shapes_only: bool = False) -> dict[str, list[np
     """
     weights: dict[str, list[np.ndarray]] = {}
     for number, _, value in pb.iter_fields(data):
-        if number in (100, 2):  # LayerParameter, or the legacy V1LayerParameter
-            name_field, blob_field = (1, 7) if number == 100 else (4, 6)
+        if number in (_NetFields.LAYER, _NetFields.LEGACY_LAYERS):
+            legacy = number == _NetFields.LEGACY_LAYERS
+            name_field = _LayerFields.LEGACY_NAME if legacy else _LayerFields.NAME
+            blob_field = _LayerFields.LEGACY_BLOBS if legacy else _LayerFields.BLOBS
             name, blobs = "", []
             for sub, _, sub_value in pb.iter_fields(value):  # type: ignore[arg-type]
                 if sub == name_field:
@@ -164,24 +189,23 @@ def read_caffemodel(data: bytes, shapes_only: bool = False) -> dict[str, list[np
 
 def _read_blob(data: memoryview, shapes_only: bool = False) -> np.ndarray:
     shape: list[int] = []
-    legacy = {1: 1, 2: 1, 3: 1, 4: 1}
+    legacy = {_BlobFields.NUM: 1, _BlobFields.CHANNELS: 1, _BlobFields.HEIGHT: 1, _BlobFields.WIDTH: 1}
     chunks: list[np.ndarray] = []
     count = 0
     for number, _, value in pb.iter_fields(data):
-        if number == 7:
+        if number == _BlobFields.SHAPE:
             for dim_field, dim_wire, dim_value in pb.iter_fields(value):  # type: ignore[arg-type]
-                if dim_field == 1:
+                if dim_field == _BlobFields.SHAPE_DIM:
                     shape.extend(pb.read_varints(dim_wire, dim_value))
-        elif number in (5, 8):
-            width = 4 if number == 5 else 8
-            count += len(value) // width  # type: ignore[arg-type]
+        elif number in (_BlobFields.DATA, _BlobFields.DOUBLE_DATA):
+            dtype = "<f4" if number == _BlobFields.DATA else "<f8"
+            count += len(value) // np.dtype(dtype).itemsize  # type: ignore[arg-type]
             if not shapes_only:
-                chunk = np.frombuffer(bytes(value), dtype="<f4" if number == 5 else "<f8")  # type: ignore[arg-type]
-                chunks.append(chunk.astype(np.float32))
+                chunks.append(np.frombuffer(bytes(value), dtype=dtype).astype(np.float32))  # type: ignore[arg-type]
         elif number in legacy:
             legacy[number] = int(value)  # type: ignore[arg-type]
     if not shape:
-        shape = [legacy[1], legacy[2], legacy[3], legacy[4]]
+        shape = [legacy[_BlobFields.NUM], legacy[_BlobFields.CHANNELS], legacy[_BlobFields.HEIGHT], legacy[_BlobFields.WIDTH]]
     if int(np.prod(shape)) != count:
         raise ValueError(f"a weight blob holds {count} values for shape {shape}")
     if shapes_only:
@@ -193,11 +217,11 @@ def write_caffemodel(layers: list[tuple[str, str, list[np.ndarray]]]) -> bytes:
     """Serialize (name, type, blobs) triples as a caffe.NetParameter."""
     out = bytearray()
     for name, kind, blobs in layers:
-        layer = pb.string_field(1, name) + pb.string_field(2, kind)
+        layer = pb.string_field(_LayerFields.NAME, name) + pb.string_field(_LayerFields.TYPE, kind)
         for blob in blobs:
-            shape = pb.bytes_field(7, pb.packed_varints(1, blob.shape))
-            layer += pb.bytes_field(7, shape + pb.packed_floats(5, blob.ravel()))
-        out += pb.bytes_field(100, layer)
+            shape = pb.bytes_field(_BlobFields.SHAPE, pb.packed_varints(_BlobFields.SHAPE_DIM, blob.shape))
+            layer += pb.bytes_field(_LayerFields.BLOBS, shape + pb.packed_floats(_BlobFields.DATA, blob.ravel()))
+        out += pb.bytes_field(_NetFields.LAYER, layer)
     return bytes(out)
 
 
@@ -257,6 +281,14 @@ def validate_structure(spec: NetSpec, weights: dict[str, list[np.ndarray]]) -> l
         elif found[: len(shapes)] != shapes:
             problems.append(f"layer {name!r} has weights of shape {found}, expected {shapes}")
     return problems
+
+
+def loader_blobs(points: np.ndarray) -> dict[str, np.ndarray]:
+    """The two blobs every loader sets itself: the ab cluster centres and the softmax temperature."""
+    return {
+        OUTPUT_BLOB: np.ascontiguousarray(points.T.reshape(2, N_BINS, 1, 1), dtype=np.float32),
+        TEMPERATURE_LAYER: np.full((1, N_BINS), SOFTMAX_TEMPERATURE, np.float32),
+    }
 
 
 def load_points(path: str | Path) -> np.ndarray:

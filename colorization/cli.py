@@ -1,6 +1,8 @@
 """Command line: `colorize image IN... -o OUTDIR` and `colorize video IN -o OUT.mp4`.
 
-Heavy imports (OpenCV, the model) happen inside the commands, so --help and --version are instant.
+Heavy imports (OpenCV, the model) happen inside the commands, so --help and --version are
+instant. Only the package's own errors become messages (exit 2, or 1 when some inputs failed);
+anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -11,37 +13,58 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import defaults
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
 
 
 def _controls(parser: argparse.ArgumentParser) -> None:
     from .backends import BACKENDS
 
-    parser.add_argument("--intensity", type=float, default=1.0, help="scale of the predicted colors, 0..2 (default 1)")
-    parser.add_argument("--saturation", type=float, default=1.0, help="HSV saturation multiplier, 0..2 (default 1)")
-    parser.add_argument("--hue", type=float, default=0.0, help="rotation of hues in degrees, -180..180 (default 0)")
-    parser.add_argument("--render-size", type=int, default=224, help="network input side, multiple of 8 (default 224)")
-    parser.add_argument("--model", default=None, help="model folder or Hub repo id (default: $COLORIZATION_MODEL, ./models, the Hub)")
+    parser.add_argument("--intensity", type=float, default=defaults.INTENSITY,
+                        help=f"scale of the predicted colors, {defaults.INTENSITY_RANGE[0]:g}..{defaults.INTENSITY_RANGE[1]:g} "
+                             f"(default {defaults.INTENSITY:g})")
+    parser.add_argument("--saturation", type=float, default=defaults.SATURATION,
+                        help=f"HSV saturation multiplier, {defaults.SATURATION_RANGE[0]:g}..{defaults.SATURATION_RANGE[1]:g} "
+                             f"(default {defaults.SATURATION:g})")
+    parser.add_argument("--hue", type=float, default=defaults.HUE,
+                        help=f"rotation of hues in degrees, {defaults.HUE_RANGE[0]:g}..{defaults.HUE_RANGE[1]:g} "
+                             f"(default {defaults.HUE:g})")
+    parser.add_argument("--render-size", type=int, default=defaults.RENDER_SIZE,
+                        help=f"network input side, a multiple of {defaults.RENDER_SIZE_STEP} from "
+                             f"{defaults.RENDER_SIZE_RANGE[0]} to {defaults.RENDER_SIZE_RANGE[1]} (default {defaults.RENDER_SIZE})")
+    parser.add_argument("--model", default=None,
+                        help="model folder or Hub repo id (default: $COLORIZATION_MODEL, ./models, the Hub)")
     parser.add_argument("--backend", choices=list(BACKENDS), default=None, help="inference backend (default: fastest installed)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace existing output files (an input is never replaced)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = argparse.ArgumentParser(prog="colorize", description="Colorize grayscale photos and films.")
+    parser = argparse.ArgumentParser(
+        prog="colorize", description="Colorize grayscale photos and films.",
+        epilog="Results never replace an input; an existing result is skipped unless --overwrite is given.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    image = commands.add_parser("image", help="colorize images or folders of images")
+    image = commands.add_parser("image", help="colorize images or folders of images",
+                                description="Each result is OUTDIR/<input name>.<format>; inputs with the same "
+                                            "name get -2, -3, ... in the order given.")
     image.add_argument("inputs", nargs="+", type=Path, help="image files or folders")
-    image.add_argument("-o", "--output", type=Path, required=True, help="folder for the results")
+    image.add_argument("-o", "--output", type=Path, required=True, help="folder for the results (created if missing)")
     image.add_argument("--format", choices=["png", "jpg", "webp"], default="png", help="output format (default png)")
     _controls(image)
     video = commands.add_parser("video", help="colorize a video")
     video.add_argument("input", type=Path)
-    video.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
-    video.add_argument("--smoothing", type=float, default=0.85, help="temporal smoothing strength 0..1, 0 = off (default 0.85)")
-    video.add_argument("--keyframes", type=int, default=2, help="run the network every k-th frame, 1 = every frame (default 2)")
+    video.add_argument("-o", "--output", type=Path, required=True,
+                       help="output .mp4 (or an existing folder: <input name>.mp4 inside it)")
+    video.add_argument("--smoothing", type=float, default=defaults.SMOOTHING,
+                       help=f"temporal smoothing strength 0..1, 0 = off (default {defaults.SMOOTHING:g})")
+    video.add_argument("--keyframes", type=int, default=defaults.KEYFRAMES,
+                       help=f"at most this many frames between network runs, {defaults.KEYFRAMES_RANGE[0]}.."
+                            f"{defaults.KEYFRAMES_RANGE[1]}; 1 = every frame (default {defaults.KEYFRAMES})")
     video.add_argument("--max-seconds", type=float, default=float("inf"), help="refuse videos longer than this")
     _controls(video)
     return parser
@@ -51,32 +74,47 @@ def _image_files(inputs: Sequence[Path]) -> list[Path]:
     files = []
     for item in inputs:
         if item.is_dir():
-            files.extend(sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
+            files.extend(sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()))
         else:
             files.append(item)
     return files
 
 
+def _warn(message: str) -> None:
+    print(f"colorize: {message}", file=sys.stderr)
+
+
 def _run_images(args: argparse.Namespace, colorizer, adjustments) -> int:
     from tqdm import tqdm
 
-    from .errors import InputError
+    from .errors import InputError, OutputError
     from .images import load_image, save_image
+    from .outputs import check_folder, plan_names, refusal
 
     files = _image_files(args.inputs)
     if not files:
         raise InputError("No images found in the given inputs.")
-    args.output.mkdir(parents=True, exist_ok=True)
+    check_folder(args.output)
     failures = 0
-    for path in tqdm(files, unit="image", disable=args.quiet):
+    for path, target in tqdm(list(zip(files, plan_names(files, args.output, args.format))), unit="image",
+                             disable=args.quiet):
+        problem = refusal(target, files, args.overwrite)
+        if problem:
+            failures += 1
+            _warn(f"{path}: skipped: {problem}")
+            continue
         try:
             loaded = load_image(path)
             result = colorizer.colorize(loaded.pixels, adjustments, args.render_size)
-            save_image(result, args.output / f"{path.stem}.{args.format}", icc_profile=loaded.icc_profile, exif=loaded.exif)
-        except InputError as exc:
+            save_image(result, target, icc_profile=loaded.icc_profile, exif=loaded.exif, overwrite=args.overwrite)
+        except (InputError, OutputError) as exc:
             failures += 1
-            print(f"colorize: {path}: {exc}", file=sys.stderr)
+            _warn(f"{path}: {exc}")
     return 1 if failures else 0
+
+
+def _video_target(args: argparse.Namespace) -> Path:
+    return args.output / f"{args.input.stem}.mp4" if args.output.is_dir() else args.output
 
 
 def _run_video(args: argparse.Namespace, colorizer, adjustments) -> int:
@@ -84,22 +122,32 @@ def _run_video(args: argparse.Namespace, colorizer, adjustments) -> int:
 
     from .video import VideoLimits, colorize_video
 
-    bar = tqdm(total=0, unit="frame", disable=args.quiet)
+    bar = tqdm(total=1000, unit="‰", disable=args.quiet, bar_format="{desc}: {percentage:3.0f}%|{bar}| {remaining}")
 
-    def progress(done: int, total: int, seconds_left: float | None) -> None:
-        bar.total = total
-        bar.update(done - bar.n)
+    def progress(update) -> None:
+        bar.set_description_str(update.describe(), refresh=False)
+        bar.update(round(update.fraction * 1000) - bar.n)
 
     try:
-        result = colorize_video(args.input, args.output, colorizer, adjustments, smoothing=args.smoothing,
+        result = colorize_video(args.input, _video_target(args), colorizer, adjustments, smoothing=args.smoothing,
                                 keyframe_interval=args.keyframes, render_size=args.render_size,
-                                limits=VideoLimits(max_seconds=args.max_seconds), progress=progress)
+                                limits=VideoLimits(max_seconds=args.max_seconds), progress=progress,
+                                overwrite=args.overwrite)
     finally:
         bar.close()
+    for warning in result.warnings:
+        _warn(f"warning: {warning}")
     if not args.quiet:
         print(f"{result.path}: {result.frames} frames at {result.fps} fps in {result.seconds:.1f} s "
               f"({result.network_frames} through the network)")
     return 0
+
+
+def _check_video_paths(args: argparse.Namespace) -> None:
+    """Refuse a bad output before the model loads: the input's own path, an existing file, no folder."""
+    from .video import check_output
+
+    check_output(args.input, _video_target(args), args.overwrite)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,12 +159,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         adjustments = Adjustments(args.intensity, args.saturation, args.hue)
+        if args.command == "video":
+            _check_video_paths(args)
         colorizer = Colorizer.from_pretrained(args.model, backend=args.backend)
         run = _run_images if args.command == "image" else _run_video
         return run(args, colorizer, adjustments)
-    except (ColorizationError, ValueError) as exc:
-        print(f"colorize: error: {exc}", file=sys.stderr)
+    except ColorizationError as exc:
+        _warn(f"error: {exc}")
         return 2
     except KeyboardInterrupt:
-        print("colorize: interrupted", file=sys.stderr)
+        _warn("interrupted")
         return 130

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from . import defaults
+from .errors import InputError
+
 L_CENTER = 50.0  # the network sees L - 50
-INTENSITY_RANGE = (0.0, 2.0)
-SATURATION_RANGE = (0.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -25,17 +26,17 @@ class Adjustments:
     saturation of the composed image, hue rotates the a/b plane by that many degrees.
     """
 
-    intensity: float = 1.0
-    saturation: float = 1.0
-    hue: float = 0.0
+    intensity: float = defaults.INTENSITY
+    saturation: float = defaults.SATURATION
+    hue: float = defaults.HUE
 
     def __post_init__(self) -> None:
-        for name, (low, high) in (("intensity", INTENSITY_RANGE), ("saturation", SATURATION_RANGE)):
+        for name, (low, high) in (("intensity", defaults.INTENSITY_RANGE), ("saturation", defaults.SATURATION_RANGE)):
             value = getattr(self, name)
-            if not low <= value <= high:
-                raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
-        if not np.isfinite(self.hue):
-            raise ValueError(f"hue must be a number of degrees, got {self.hue}")
+            if not isinstance(value, (int, float)) or not low <= value <= high:
+                raise InputError(f"{name} must be between {low:g} and {high:g}, got {value}")
+        if not isinstance(self.hue, (int, float)) or not np.isfinite(self.hue):
+            raise InputError(f"hue must be a number of degrees, got {self.hue}")
 
     @property
     def is_neutral(self) -> bool:

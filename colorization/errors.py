@@ -1,4 +1,8 @@
-"""Exceptions a user of the package may catch; each message is meant to be shown as is."""
+"""Exceptions a user of the package may catch; each message is a sentence meant to be shown as is.
+
+Bad input from a user raises `InputError`; the shells (CLI, app) catch `ColorizationError` only,
+so anything else is a bug and is reported as one.
+"""
 
 
 class ColorizationError(Exception):
@@ -6,7 +10,11 @@ class ColorizationError(Exception):
 
 
 class InputError(ColorizationError, ValueError):
-    """The image or video given cannot be used (unreadable, damaged, too large, wrong shape)."""
+    """What the user gave cannot be used: an unreadable, damaged or too large file, or a value out of range."""
+
+
+class OutputError(ColorizationError, OSError):
+    """A result cannot be written where asked (it would replace an input or an existing file, or the OS refused)."""
 
 
 class ModelUnavailableError(ColorizationError, RuntimeError):

@@ -7,14 +7,25 @@ Hugging Face cache, are checked against size and sha256, and a file that fails i
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ModelUnavailableError
-from .model_files import KNOWN_SOURCES, POINTS, PROTOTXT, RELEASED, WEIGHTS, HubSource, ModelFile, ModelFiles
+from .model_files import (
+    KNOWN_SOURCES,
+    POINTS,
+    PROTOTXT,
+    RELEASED,
+    WEIGHTS,
+    HubSource,
+    ModelFile,
+    ModelFiles,
+    sha256_file,
+)
 
 log = logging.getLogger("colorization")
 
@@ -24,14 +35,6 @@ DEFAULT_LOCAL_DIR = Path(__file__).resolve().parent.parent / "models"
 
 class _SourceFailed(Exception):
     """One source could not provide verified files; the message says why, in a few words."""
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def resolve_model_files(
@@ -107,13 +110,17 @@ def local_model_files(folder: str | os.PathLike) -> ModelFiles:
 
 def hub_reachable(timeout: float = 5.0) -> bool:
     """One quick probe of the Hub, so a machine without network falls back to the cache at once
-    instead of sitting through hf_hub_download's retries (about 45 s a file)."""
-    import httpx
+    instead of sitting through hf_hub_download's retries (about 45 s a file).
 
+    The standard library does it: huggingface_hub's own HTTP client is an implementation detail
+    that changed between its releases, and a plain `pip install` must not need anything else.
+    """
     endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
     try:
-        httpx.head(endpoint, timeout=timeout)
-    except httpx.HTTPError:
+        urllib.request.urlopen(urllib.request.Request(endpoint, method="HEAD"), timeout=timeout).close()
+    except urllib.error.HTTPError:
+        return True  # the server answered, whatever it said
+    except (OSError, ValueError):
         return False
     return True
 

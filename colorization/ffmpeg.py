@@ -1,14 +1,21 @@
-"""The FFmpeg binary (shipped by imageio-ffmpeg, so no system ffmpeg is needed) and stream facts."""
+"""FFmpeg: the binary (shipped by imageio-ffmpeg, no system ffmpeg needed), probing and decoding frames."""
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
 from .errors import InputError
+
+log = logging.getLogger("colorization")
 
 _NTSC = {Fraction(24000, 1001), Fraction(30000, 1001), Fraction(60000, 1001), Fraction(120000, 1001),
          Fraction(48000, 1001)}
@@ -87,3 +94,61 @@ def probe(path: str | Path) -> VideoInfo:
 def _last_line(report: str) -> str:
     lines = [line.strip() for line in report.strip().splitlines() if line.strip()]
     return lines[-1][:200] if lines else "ffmpeg gave no reason"
+
+
+def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = None, *, start: int = 0,
+                count: int | None = None) -> Iterator[np.ndarray]:
+    """Decode RGB frames sampled by time at the video's rate (so variable-rate video keeps sync),
+    upright as displayed, from frame `start` on, at most `count` of them.
+
+    What ffmpeg reported as errors is appended to `errors` when the stream ends.
+    """
+    frame_bytes = info.width * info.height * 3
+    seek = ["-ss", f"{(start - 0.5) / info.fps:.6f}"] if start > 0 else []  # half a frame early: no rounding loss
+    limit = ["-frames:v", str(count)] if count is not None else []
+    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", *seek, "-i", str(path), "-map", "0:v:0",
+           "-vf", f"fps={info.fps}", *limit, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes)
+    stderr_lines: list[bytes] = []
+    reader = threading.Thread(target=lambda: stderr_lines.extend(process.stderr), daemon=True)
+    reader.start()
+    try:
+        while True:
+            data = process.stdout.read(frame_bytes)
+            if len(data) < frame_bytes:
+                break
+            yield np.frombuffer(data, np.uint8).reshape(info.height, info.width, 3)
+    finally:
+        process.stdout.close()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        reader.join(timeout=5)
+    report = b"".join(stderr_lines).decode(errors="replace").strip()
+    if report:
+        log.info("ffmpeg reported while decoding %s: %s", Path(path).name, report.splitlines()[-1][:300])
+        if errors is not None:
+            errors.extend(report.splitlines())
+
+
+def grab_frame(path: str | Path, info: VideoInfo, seconds: float) -> np.ndarray:
+    """One RGB frame near `seconds`, upright, without decoding what comes before it."""
+    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-ss", f"{max(0.0, seconds):.3f}", "-i", str(path),
+           "-map", "0:v:0", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    data = subprocess.run(cmd, capture_output=True, timeout=120).stdout
+    size = info.width * info.height * 3
+    if len(data) < size:
+        raise InputError("No frame could be decoded from this video; it may be damaged.")
+    return np.frombuffer(data[:size], np.uint8).reshape(info.height, info.width, 3)
+
+
+def trim(src: str | Path, dst: str | Path, seconds: float) -> Path:
+    """The first `seconds` of a video, re-encoded (near-lossless, fast) so it starts and ends on a frame."""
+    dst = Path(dst)
+    cmd = [ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-i", str(src), "-t", f"{seconds:.3f}",
+           "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "10",
+           "-pix_fmt", "yuv444p", "-c:a", "aac", str(dst)]
+    done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=600)
+    if done.returncode != 0 or not dst.is_file():
+        raise InputError(f"This video could not be cut ({_last_line(done.stderr)}).")
+    return dst

@@ -8,6 +8,7 @@ the first frame of animations, and ICC profile plus EXIF carried to the saved re
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import warnings
@@ -18,9 +19,13 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InputError
+from .outputs import atomic_write
+
+log = logging.getLogger("colorization")
 
 MAX_PIXELS = 50_000_000  # about 8000 x 6000; a 12-MP photo fits four times over
 ORIENTATION_TAG = 0x0112
+_NOT_AN_IMAGE = "This file is not an image we can read (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)."
 
 
 @dataclass(frozen=True)
@@ -33,20 +38,52 @@ class LoadedImage:
     format: str | None = None
 
 
+def _read(source: str | os.PathLike | bytes) -> bytes:
+    if isinstance(source, bytes):
+        data = source
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"No such file: {path.name}")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"Cannot read {path.name}: {exc.strerror or exc}.") from None
+    if not data:
+        raise InputError("The file is empty.")
+    return data
+
+
+def read_size(source: str | os.PathLike | bytes) -> tuple[int, int]:
+    """(width, height) from the file's header, without decoding the pixels.
+
+    Raises:
+        InputError: missing, empty, or not an image we can read.
+    """
+    if isinstance(source, bytes):
+        stream: io.BytesIO | Path = io.BytesIO(_read(source))
+    else:
+        stream = Path(source)
+        if not stream.is_file():
+            raise InputError(f"No such file: {stream.name}")
+        if stream.stat().st_size == 0:
+            raise InputError("The file is empty.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(stream) as image:
+                return image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise InputError(_NOT_AN_IMAGE) from None
+
+
 def load_image(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     """Decode an image file (path or bytes).
 
     Raises:
         InputError: not an image, damaged, or larger than `max_pixels`.
     """
-    data = source if isinstance(source, bytes) else None
-    if data is None:
-        path = Path(source)
-        if not path.is_file():
-            raise InputError(f"No such file: {path.name}")
-        data = path.read_bytes()
-    if not data:
-        raise InputError("The file is empty.")
+    data = _read(source)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -60,13 +97,14 @@ def load_image(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) 
     except InputError:
         raise
     except UnidentifiedImageError:
-        raise InputError("This file is not an image we can read (supported: JPEG, PNG, GIF, WebP, BMP, TIFF).") from None
+        raise InputError(_NOT_AN_IMAGE) from None
     except Image.DecompressionBombError as exc:  # Pillow's own, far larger, limit tripped first
         pixels_declared = re.search(r"\((\d+) pixels\)", str(exc))
         size = f"{int(pixels_declared.group(1)) / 1e6:.0f} megapixels" if pixels_declared else "huge"
         raise _too_large(size, max_pixels) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"The image file is damaged or truncated ({exc}).") from None
+        log.info("Decoding failed: %s", exc)  # the detail names decoder internals: for the log only
+        raise InputError("The image file is damaged or truncated.") from None
     return LoadedImage(pixels, image.info.get("icc_profile"), _exif_without_orientation(image), image.format)
 
 
@@ -108,8 +146,15 @@ def _to_array(image: Image.Image) -> np.ndarray:
 
 
 def save_image(pixels: np.ndarray, destination: str | os.PathLike, *, icc_profile: bytes | None = None,
-               exif: bytes | None = None, quality: int = 95) -> Path:
-    """Encode pixels by the file's extension, keeping ICC profile and EXIF where the format allows."""
+               exif: bytes | None = None, quality: int = 95, overwrite: bool = False) -> Path:
+    """Encode pixels by the file's extension, keeping ICC profile and EXIF where the format allows.
+
+    The file appears complete or not at all (see `outputs.atomic_write`); an existing file is
+    replaced only with `overwrite`.
+
+    Raises:
+        OutputError: the file exists (without `overwrite`) or cannot be written.
+    """
     path = Path(destination)
     extension = path.suffix.lower()
     image = Image.fromarray(pixels)
@@ -125,5 +170,10 @@ def save_image(pixels: np.ndarray, destination: str | os.PathLike, *, icc_profil
         options.update(quality=quality)
     elif extension == ".png":
         options.update(compress_level=3)  # PNG level 6+ costs seconds on 12 MP for a few % of size
-    image.save(path, **options)
+    with atomic_write(path, overwrite) as partial:
+        image.save(partial, format=_FORMATS.get(extension), **options)
     return path
+
+
+_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF",
+            ".bmp": "BMP", ".gif": "GIF"}

@@ -1,4 +1,4 @@
-"""What the released model is made of, and where public copies of it live, as data.
+"""Model files as data: what the released model is made of, where public copies live, their digests.
 
 Each file is known by its accepted names, size and sha256; each source is a Hub repository
 (model or Space) with the folder holding the files. Tests and users pass their own lists.
@@ -6,6 +6,7 @@ Each file is known by its accepted names, size and sha256; each source is a Hub 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,15 @@ KNOWN_SOURCES: tuple[HubSource, ...] = (
     HubSource("Greenhawk5/AI-Colorization", "space", "modules"),
     HubSource("Th3BossC/OpenCvColourize", "space", "imageModel/utils/models"),
 )
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file, read in 1 MB chunks (the weights are 129 MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

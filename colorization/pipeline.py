@@ -16,23 +16,27 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import color
+from . import color, defaults
 from .backends import Backend, load_backend
 from .color import NEUTRAL, Adjustments
 from .errors import InputError
 from .fetch import resolve_model_files
 from .model_files import KNOWN_SOURCES, HubSource, ModelFiles
 
-DEFAULT_RENDER_SIZE = 224  # the size the network was trained at
-RENDER_SIZE_RANGE = (64, 1024)
-
 
 def check_render_size(size: int) -> int:
     """The network input side: a multiple of 8 (three stride-2 stages) within a sane range."""
-    size = int(size)
-    low, high = RENDER_SIZE_RANGE
-    if size % 8 or not low <= size <= high:
-        raise ValueError(f"render size must be a multiple of 8 between {low} and {high}, got {size}")
+    low, high = defaults.RENDER_SIZE_RANGE
+    step = defaults.RENDER_SIZE_STEP
+    try:
+        whole = int(size)
+    except (TypeError, ValueError, OverflowError):
+        whole = None
+    if isinstance(size, (bool, str)) or whole is None or whole != size:
+        raise InputError(f"render size must be a whole number, got {size!r}")
+    size = whole
+    if size % step or not low <= size <= high:
+        raise InputError(f"render size must be a multiple of {step} between {low} and {high}, got {size}")
     return size
 
 
@@ -103,9 +107,10 @@ class Prediction:
 class Colorizer:
     """Colorizes images with the Zhang et al. (ECCV 2016) network. Safe to share between threads."""
 
-    def __init__(self, backend: Backend, files: ModelFiles | None = None, render_size: int = DEFAULT_RENDER_SIZE):
+    def __init__(self, backend: Backend, files: ModelFiles | None = None, render_size: int = defaults.RENDER_SIZE):
         self.backend = backend
         self.files = files
+        self.precision = "fp32"
         self.render_size = check_render_size(render_size)
         self._count_lock = threading.Lock()
         self.network_calls = 0
@@ -118,7 +123,7 @@ class Colorizer:
         backend: str | None = None,
         hub_sources: Sequence[HubSource] = KNOWN_SOURCES,
         cache_dir: str | Path | None = None,
-        render_size: int = DEFAULT_RENDER_SIZE,
+        render_size: int = defaults.RENDER_SIZE,
     ) -> Colorizer:
         """Fetch (or find), verify, load and self-test the model; see `fetch.resolve_model_files`.
 

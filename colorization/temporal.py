@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-DEFAULT_STRENGTH = 0.85
+from . import defaults
+
 BRIGHTNESS_SIGMA = 8.0  # in 0..255 lightness units
 CUT_CONFIDENT_FRACTION = 0.3
 CUT_HISTOGRAM_DISTANCE = 0.6
@@ -53,7 +54,20 @@ def consistent(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     return lhs <= rhs
 
 
-@dataclass
+@dataclass(frozen=True)
+class FlowStats:
+    """Three numbers that summarise how frame t follows frame t-1."""
+
+    confident_fraction: float  # share of pixels whose flow passes the forward-backward check
+    histogram_distance: float  # L1 distance of the lightness histograms, 0..2
+    motion: float  # mean displacement, in a/b-grid pixels
+
+    @property
+    def is_cut(self) -> bool:
+        return self.confident_fraction < CUT_CONFIDENT_FRACTION or self.histogram_distance > CUT_HISTOGRAM_DISTANCE
+
+
+@dataclass(frozen=True)
 class PairFlow:
     """How frame t relates to frame t-1, at a/b resolution, with confidences in [0, 1]."""
 
@@ -61,12 +75,19 @@ class PairFlow:
     conf_to_prev: np.ndarray
     from_prev: np.ndarray  # at frame t-1's pixels: displacement into frame t
     conf_from_prev: np.ndarray
-    confident_fraction: float
-    histogram_distance: float
+    stats: FlowStats
 
     @property
     def is_cut(self) -> bool:
-        return self.confident_fraction < CUT_CONFIDENT_FRACTION or self.histogram_distance > CUT_HISTOGRAM_DISTANCE
+        return self.stats.is_cut
+
+    @property
+    def confident_fraction(self) -> float:
+        return self.stats.confident_fraction
+
+    @property
+    def motion(self) -> float:
+        return self.stats.motion
 
 
 def _histogram(L: np.ndarray) -> np.ndarray:
@@ -88,11 +109,13 @@ def pair_flow(prev_L: np.ndarray, L: np.ndarray, ab_shape: tuple[int, int]) -> P
     def shrink(array: np.ndarray) -> np.ndarray:
         return cv2.resize(array.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
 
-    return PairFlow(
-        shrink(to_prev) * scale, shrink(conf_to_prev), shrink(from_prev) * scale, shrink(conf_from_prev),
+    small_to_prev = shrink(to_prev) * scale
+    stats = FlowStats(
         confident_fraction=float(ok_to_prev.mean()),
         histogram_distance=float(np.abs(_histogram(L) - _histogram(prev_L)).sum()),
+        motion=float(np.sqrt((small_to_prev**2).sum(axis=2)).mean()),
     )
+    return PairFlow(small_to_prev, shrink(conf_to_prev), shrink(from_prev) * scale, shrink(conf_from_prev), stats)
 
 
 def _blend(warped: np.ndarray, confidence: np.ndarray, prediction: np.ndarray | None, strength: float) -> np.ndarray:
@@ -105,7 +128,7 @@ def _blend(warped: np.ndarray, confidence: np.ndarray, prediction: np.ndarray | 
 def smooth(
     predictions: Sequence[np.ndarray | None],
     flows: Sequence[PairFlow | None],
-    strength: float = DEFAULT_STRENGTH,
+    strength: float = defaults.SMOOTHING,
     out: MutableSequence[np.ndarray] | None = None,
     forward_store: MutableSequence[np.ndarray] | None = None,
 ) -> MutableSequence[np.ndarray]:

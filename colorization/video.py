@@ -1,59 +1,165 @@
 """Colorize a video, streaming: frames are decoded, colorized and encoded as they go.
 
 Three passes keep memory flat in the video's length:
-1. decode, run the network on keyframes in batches, and measure flow between neighbours, all at
-   the network's low resolution; per-frame results (about 100 KB) go to a temporary file;
-2. smooth the a/b over time forwards and backwards through that file (see `temporal`);
-3. decode again, join each full-resolution L with its smoothed a/b, and encode with MoviePy's
-   FFmpeg writer: H.264 High, yuv420p, +faststart, the exact frame rate, the source's audio.
-The output appears only when complete: it is written to a temporary name and renamed.
+1. colorizing: decode, choose keyframes by motion (`keyframes`), run the network on them in
+   batches and measure flow between neighbours, all at the network's low resolution; per-frame
+   results (about 100 KB) go to a temporary file;
+2. smoothing: the a/b over time, forwards and backwards through that file (see `temporal`);
+3. writing: decode again, join each full-resolution L with its smoothed a/b, and encode with
+   MoviePy's FFmpeg writer: H.264 High, yuv420p, +faststart, the exact frame rate, the source's audio.
+The output appears only when complete (see `outputs.atomic_write`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
-import subprocess
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from . import color, temporal
+from . import color, defaults, estimate, temporal
 from .color import NEUTRAL, Adjustments
-from .errors import Cancelled, ColorizationError, InputError
-from .ffmpeg import VideoInfo, ffmpeg_exe, probe
+from .errors import Cancelled, ColorizationError, InputError, OutputError
+from .ffmpeg import VideoInfo, probe, read_frames
+from .keyframes import KeyframeChooser
+from .outputs import atomic_write, refusal
 from .pipeline import Colorizer, Prediction, check_render_size
 
 log = logging.getLogger("colorization")
 
-DEFAULT_KEYFRAME_INTERVAL = 2
-DEFAULT_BATCH = 4
 COPYABLE_AUDIO = {"aac", "mp3", "opus"}  # copied into MP4 as is; browsers play these, others become AAC
-ProgressCallback = Callable[[int, int, float | None], None]
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv"}
 
 
 @dataclass(frozen=True)
 class VideoLimits:
-    """What a job may ask for; checked from the header before any work."""
+    """What a job may ask for: checked from the header before any work, and again while decoding.
 
-    max_seconds: float = float("inf")
+    The library and the CLI set none by default (hour-long films stream with flat memory); the
+    public app sets all of them. With any limit set, decoding also stops a little past the length
+    the header declares, so a file whose header lies cannot make more work than it announced.
+    """
+
+    max_seconds: float = math.inf
     max_pixels: int = 3840 * 2160
+    max_fps: float = math.inf
+    max_frames: float = math.inf
+
+    @property
+    def bounded(self) -> bool:
+        return any(math.isfinite(v) for v in (self.max_seconds, self.max_fps, self.max_frames))
+
+    def check(self, info: VideoInfo) -> None:
+        """Raise InputError when the header asks for more than these limits allow."""
+        if info.duration > self.max_seconds:
+            raise InputError(f"The video is {info.duration:.0f} s long; the limit is {self.max_seconds:.0f} s.")
+        if info.width * info.height > self.max_pixels:
+            raise InputError(f"The video is {info.width}x{info.height}; the limit is "
+                             f"{self.max_pixels / 1e6:.1f} megapixels a frame.")
+        if float(info.fps) > self.max_fps:
+            raise InputError(f"The video has {float(info.fps):.4g} frames a second; the limit is {self.max_fps:.0f}.")
+        if info.frame_count > self.max_frames:
+            raise InputError(f"The video has {info.frame_count} frames; the limit is {self.max_frames:.0f}.")
+
+    def frame_budget(self, info: VideoInfo) -> int | None:
+        """How many frames decoding may deliver before the file is known to lie about its length."""
+        if not self.bounded:
+            return None
+        declared = info.frame_count + max(5, info.frame_count // 50)
+        return int(min(declared, self.max_frames))
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    """The settings of one video job; the defaults are the app's and the CLI's."""
+
+    adjustments: Adjustments = NEUTRAL
+    smoothing: float = defaults.SMOOTHING
+    keyframes: int = defaults.KEYFRAMES  # the network runs at least every this many frames
+    render_size: int = defaults.RENDER_SIZE
+    batch_size: int | None = None  # frames per network call; None: what the backend suits
+    preset: str = "veryfast"
+    crf: int = 18
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.smoothing, (int, float)) or not 0.0 <= self.smoothing <= 1.0:
+            raise InputError(f"smoothing must be between 0 and 1, got {self.smoothing}")
+        low, high = defaults.KEYFRAMES_RANGE
+        if isinstance(self.keyframes, bool) or not isinstance(self.keyframes, int) or not low <= self.keyframes <= high:
+            raise InputError(f"the keyframe interval must be a whole number from {low} to {high}, got {self.keyframes}")
+        check_render_size(self.render_size)
 
 
 @dataclass(frozen=True)
 class VideoResult:
+    """What was written, and what a person should know about it."""
+
     path: Path
     frames: int
     fps: Fraction
     network_frames: int
     seconds: float
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """Where a job is: its stage in words, frames done in it, and the whole job's weighted share."""
+
+    stage: str  # "colorizing", "smoothing" or "writing"
+    done: int
+    total: int
+    fraction: float  # of the whole job, each stage weighted by its cost
+    seconds_left: float | None
+
+    def describe(self) -> str:
+        if self.stage == "smoothing":
+            return "Smoothing the colors over time"
+        if self.stage == "writing" and self.done >= self.total:
+            return "Writing the video"
+        verb = "Colorizing" if self.stage == "colorizing" else "Writing"
+        return f"{verb} frame {min(self.done + 1, self.total)} of {self.total}"
+
+
+ProgressCallback = Callable[[JobProgress], None]
+
+
+class _Tracker:
+    """Reports progress weighted by each stage's predicted cost, with a time left that converges,
+    and stops the job when `cancel()` says so."""
+
+    def __init__(self, costs: dict[str, float], callback: ProgressCallback | None,
+                 cancel: Callable[[], bool] | None) -> None:
+        self.costs, self.callback, self.cancel = costs, callback, cancel
+        self.total_cost = sum(costs.values()) or 1.0
+        self.start = time.monotonic()
+        self.stage, self.stage_total, self.done_before = "", 1, 0.0
+
+    def begin(self, stage: str, total: int) -> None:
+        if self.stage:
+            self.done_before += self.costs[self.stage]
+        self.stage, self.stage_total = stage, max(total, 1)
+        self.step(0)
+
+    def step(self, done: int) -> None:
+        if self.cancel is not None and self.cancel():
+            raise Cancelled("The video job was cancelled.")
+        if self.callback is None:
+            return
+        done_cost = self.done_before + self.costs[self.stage] * min(done / self.stage_total, 1.0)
+        elapsed = time.monotonic() - self.start
+        # Predicted costs rescaled by the speed seen so far: exact at the end, sensible from the start.
+        speed = elapsed / done_cost if done_cost > 0.02 * self.total_cost and elapsed > 1.0 else 1.0
+        left = max(0.0, (self.total_cost - done_cost) * speed)
+        self.callback(JobProgress(self.stage, done, self.stage_total, done_cost / self.total_cost, left))
 
 
 class DiskArray:
@@ -86,103 +192,55 @@ class _Predictions:
 
 
 class _Flows:
-    """PairFlow per frame from a disk record of 6 channels plus two numbers kept in memory."""
+    """PairFlow per frame: its maps in a disk record of 6 channels, its summary numbers in memory."""
 
     def __init__(self, store: DiskArray) -> None:
         self.store = store
-        self.fractions: list[tuple[float, float] | None] = []
+        self.stats: list[temporal.FlowStats | None] = []
 
     def append(self, flow: temporal.PairFlow | None) -> None:
-        index = len(self.fractions)
-        if flow is None:
-            self.fractions.append(None)
-            return
-        self.fractions.append((flow.confident_fraction, flow.histogram_distance))
-        self.store[index] = np.dstack([flow.to_prev, flow.conf_to_prev, flow.from_prev, flow.conf_from_prev])
+        index = len(self.stats)
+        self.stats.append(None if flow is None else flow.stats)
+        if flow is not None:
+            self.store[index] = np.dstack([flow.to_prev, flow.conf_to_prev, flow.from_prev, flow.conf_from_prev])
 
     def __len__(self) -> int:
-        return len(self.fractions)
+        return len(self.stats)
 
     def __getitem__(self, index: int) -> temporal.PairFlow | None:
-        numbers = self.fractions[index]
-        if numbers is None:
+        stats = self.stats[index]
+        if stats is None:
             return None
         record = self.store[index]
-        return temporal.PairFlow(record[..., 0:2], record[..., 2], record[..., 3:5], record[..., 5], *numbers)
+        return temporal.PairFlow(record[..., 0:2], record[..., 2], record[..., 3:5], record[..., 5], stats)
 
 
-def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = None) -> Iterator[np.ndarray]:
-    """Decode RGB frames sampled by time at the video's rate (so variable-rate video keeps sync),
-    upright as displayed. What ffmpeg reported as errors is appended to `errors` at the end."""
-    frame_bytes = info.width * info.height * 3
-    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(path), "-map", "0:v:0",
-           "-vf", f"fps={info.fps}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes)
-    stderr_lines: list[bytes] = []
-    reader = threading.Thread(target=lambda: stderr_lines.extend(process.stderr), daemon=True)
-    reader.start()
-    try:
-        while True:
-            data = process.stdout.read(frame_bytes)
-            if len(data) < frame_bytes:
-                break
-            yield np.frombuffer(data, np.uint8).reshape(info.height, info.width, 3)
-    finally:
-        process.stdout.close()
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        reader.join(timeout=5)
-    report = b"".join(stderr_lines).decode(errors="replace").strip()
-    if report:
-        log.info("ffmpeg reported while decoding %s: %s", Path(path).name, report.splitlines()[-1][:300])
-        if errors is not None:
-            errors.extend(report.splitlines())
-
-
-def grab_frame(path: str | Path, info: VideoInfo, seconds: float) -> np.ndarray:
-    """One RGB frame near `seconds`, upright, without decoding what comes before it."""
-    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-ss", f"{max(0.0, seconds):.3f}", "-i", str(path),
-           "-map", "0:v:0", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-    data = subprocess.run(cmd, capture_output=True, timeout=120).stdout
-    size = info.width * info.height * 3
-    if len(data) < size:
-        raise InputError("No frame could be decoded from this video; it may be damaged.")
-    return np.frombuffer(data[:size], np.uint8).reshape(info.height, info.width, 3)
-
-
-def estimate_seconds(info: VideoInfo, network_seconds: float, keyframe_interval: int) -> float:
-    """Rough time for a whole job: network runs on keyframes plus per-pixel work on every frame
-    (decode twice, color math, encode: about 30 ns a pixel on two cores, measured at 720p)."""
-    frames = info.frame_count
-    return frames / keyframe_interval * network_seconds + frames * (info.width * info.height * 3e-8 + 0.003)
-
-
-class _Clock:
-    """Frames done, total and a time-left estimate for the progress callback."""
-
-    def __init__(self, total: int, callback: ProgressCallback | None, cancel: Callable[[], bool] | None) -> None:
-        self.total, self.done, self.callback, self.cancel = total, 0, callback, cancel
-        self.start = time.monotonic()
-
-    def tick(self, frames: int = 1) -> None:
-        self.done += frames
-        if self.cancel is not None and self.cancel():
-            raise Cancelled("The video job was cancelled.")
-        if self.callback is not None:
-            elapsed = time.monotonic() - self.start
-            left = elapsed / self.done * (self.total - self.done) if self.done else None
-            self.callback(self.done, self.total, left)
+def flow_lightness(net_input: np.ndarray) -> np.ndarray:
+    """The uint8 lightness at half the network's size on which flow is measured."""
+    size = net_input.shape[-1] // 2
+    small = cv2.resize(net_input[0, 0] + color.L_CENTER, (size, size), interpolation=cv2.INTER_AREA)
+    return np.clip(small * 2.55 + 0.5, 0, 255).astype(np.uint8)
 
 
 def check_video(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:
     """Probe a video and enforce the limits, before any decoding work."""
     info = probe(path)
-    if info.duration > limits.max_seconds:
-        raise InputError(f"The video is {info.duration:.0f} s long; the limit is {limits.max_seconds:.0f} s.")
-    if info.width * info.height > limits.max_pixels:
-        raise InputError(f"The video is {info.width}x{info.height}; the limit is {limits.max_pixels / 1e6:.1f} megapixels a frame.")
+    limits.check(info)
     return info
+
+
+def check_output(src: Path, dst: Path, overwrite: bool = False) -> None:
+    """Refuse, before any work, an output that would replace the input or an existing file, or that
+    cannot be written."""
+    if dst.suffix.lower() not in VIDEO_SUFFIXES:
+        raise OutputError(f"The output must end in {', '.join(sorted(VIDEO_SUFFIXES))}, not {dst.name!r}.")
+    problem = refusal(dst, [src], overwrite)
+    if problem:
+        raise OutputError(problem[0].upper() + problem[1:] + ".")
+    if not dst.parent.is_dir():
+        raise OutputError(f"The folder {dst.parent} does not exist.")
+    if not os.access(dst.parent, os.W_OK | os.X_OK):
+        raise OutputError(f"Cannot write into {dst.parent}: permission denied.")
 
 
 def colorize_video(
@@ -191,154 +249,170 @@ def colorize_video(
     colorizer: Colorizer,
     adjustments: Adjustments = NEUTRAL,
     *,
-    smoothing: float = temporal.DEFAULT_STRENGTH,
-    keyframe_interval: int = DEFAULT_KEYFRAME_INTERVAL,
+    smoothing: float = defaults.SMOOTHING,
+    keyframe_interval: int = defaults.KEYFRAMES,
     render_size: int | None = None,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int | None = None,
     limits: VideoLimits = VideoLimits(),
     progress: ProgressCallback | None = None,
     cancel: Callable[[], bool] | None = None,
+    overwrite: bool = False,
+    speeds: estimate.Speeds | None = None,
     preset: str = "veryfast",
     crf: int = 18,
 ) -> VideoResult:
     """Colorize the video at `src` into an MP4 at `dst`; return what was written.
 
-    smoothing is the temporal strength (0 = per-frame output, exactly); keyframe_interval k runs
-    the network on every k-th frame (1 = every frame) and carries colors between by optical flow.
-    progress(done, total, seconds_left) is called as frames are done; cancel() returning True stops
-    the job with `Cancelled`, leaving no output file.
+    smoothing is the temporal strength (0 = per-frame output, exactly); keyframe_interval K is the
+    longest run of frames without a network run (1 = every frame): within it, keyframes are chosen
+    by motion and colors are carried between them by optical flow. progress(JobProgress) is called
+    as frames are done; cancel() returning True stops the job with `Cancelled`, leaving no file.
+    `dst` must not be `src`, and must not exist unless `overwrite`.
 
     Raises:
-        InputError: unreadable, damaged or over-limit video.
+        InputError: unreadable, damaged or over-limit video, or a setting out of range.
+        OutputError: `dst` is not allowed or cannot be written (checked before any work).
         Cancelled: cancel() asked to stop.
         ColorizationError: encoding failed.
     """
-    if not 0.0 <= smoothing <= 1.0:
-        raise ValueError(f"smoothing must be between 0 and 1, got {smoothing}")
-    if keyframe_interval < 1:
-        raise ValueError(f"keyframe interval must be 1 or more, got {keyframe_interval}")
-    size = check_render_size(render_size or colorizer.render_size)
-    started = time.monotonic()
+    src, dst = Path(src), Path(dst)
+    options = VideoOptions(adjustments, smoothing, keyframe_interval, render_size or colorizer.render_size,
+                           batch_size, preset, crf)
+    check_output(src, dst, overwrite)
     info = check_video(src, limits)
-    dst = Path(dst)
-    clock = _Clock(2 * info.frame_count, progress, cancel)
+    started = time.monotonic()
+    costs = estimate.video_stage_seconds(info, options, speeds or estimate.Speeds.typical(colorizer.backend.name))
+    job = _VideoJob(src, info, colorizer, options, limits, _Tracker(costs, progress, cancel))
     with tempfile.TemporaryDirectory(prefix="colorize-work-") as work:
-        ab_shape = (size // 4, size // 4)
-        predictions = DiskArray(work, ab_shape + (2,))
-        flows = _Flows(DiskArray(work, ab_shape + (6,)))
-        decode_errors: list[str] = []
-        keys = _analyse(src, info, colorizer, size, keyframe_interval, batch_size, predictions, flows, clock,
-                        decode_errors)
-        frames, expected = len(keys), info.frame_count
+        keys, final = job.analyse_and_smooth(work)
+        with atomic_write(dst, overwrite) as partial:
+            job.write(partial, final, len(keys), work)
+    return VideoResult(dst, len(keys), info.fps, sum(keys), time.monotonic() - started, tuple(job.warnings))
+
+
+@dataclass
+class _VideoJob:
+    """One video through the three passes; keeps what the passes share."""
+
+    src: Path
+    info: VideoInfo
+    colorizer: Colorizer
+    options: VideoOptions
+    limits: VideoLimits
+    tracker: _Tracker
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ab_shape(self) -> tuple[int, int]:
+        return self.options.render_size // 4, self.options.render_size // 4
+
+    def analyse_and_smooth(self, work: str) -> tuple[list[bool], DiskArray | _Predictions]:
+        """Passes 1 and 2: keyframe flags, and the final a/b of every frame."""
+        predictions = DiskArray(work, self.ab_shape + (2,))
+        flows = _Flows(DiskArray(work, self.ab_shape + (6,)))
+        keys = self._analyse(predictions, flows)
+        self.tracker.begin("smoothing", len(keys))
+        if self.options.smoothing == 0.0 and all(keys):
+            return keys, predictions
+        final = DiskArray(work, self.ab_shape + (2,))
+        temporal.smooth(_Predictions(predictions, keys), flows, self.options.smoothing, out=final,
+                        forward_store=DiskArray(work, self.ab_shape + (2,)))
+        return keys, final
+
+    def _analyse(self, predictions: DiskArray, flows: _Flows) -> list[bool]:
+        """Pass 1: keyframes by motion, their predictions in batches, and flow between neighbours."""
+        size, expected = self.options.render_size, self.info.frame_count
+        batch_size = self.options.batch_size or getattr(self.colorizer.backend, "batch_size", 4)
+        chooser = KeyframeChooser(self.options.keyframes)
+        budget = self.limits.frame_budget(self.info)
+        keys: list[bool] = []
+        inputs: dict[int, np.ndarray] = {}  # network inputs of this frame and the one before
+        batch: list[tuple[int, np.ndarray]] = []
+        errors: list[str] = []
+
+        def run(indices: list[int]) -> None:
+            for index in indices:
+                keys[index] = True
+                batch.append((index, inputs[index]))
+            if len(batch) >= batch_size or (batch and not indices):
+                ab = self.colorizer.run_network(np.concatenate([x for _, x in batch]))
+                for (index, _), values in zip(batch, ab):
+                    predictions[index] = values
+                batch.clear()
+
+        self.tracker.begin("colorizing", expected)
+        previous_L = None
+        for index, frame in enumerate(read_frames(self.src, self.info, errors)):
+            if budget is not None and index >= budget:
+                raise InputError(f"The video holds more frames than its header declares ({expected} frames, "
+                                 f"{self.info.duration:.1f} s); it was refused after {budget} frames.")
+            inputs[index] = self.colorizer.network_input(frame, size)
+            inputs.pop(index - 2, None)
+            flow_L = flow_lightness(inputs[index])
+            flow = temporal.pair_flow(previous_L, flow_L, self.ab_shape) if previous_L is not None else None
+            flows.append(flow)
+            keys.append(False)
+            run(chooser.next(flow))
+            previous_L = flow_L
+            self.tracker.step(index + 1)
+        run(chooser.finish())
+        run([])
+        self._check_decoding(len(keys), errors)
+        return keys
+
+    def _check_decoding(self, frames: int, errors: list[str]) -> None:
+        """Refuse a video that stopped early with decoder errors; warn about one damaged inside."""
+        expected = self.info.frame_count
+        if not frames:
+            raise InputError("No frame of this video could be decoded; it may be damaged.")
         if frames < expected - max(2, expected // 50):
-            if decode_errors:  # short without errors is fine: the audio may simply outlast the picture
+            if errors:  # short without errors is fine: the audio may simply outlast the picture
                 raise InputError(f"The video is damaged: only {frames} of its {expected} frames could be decoded.")
-            log.info("%s: %d frames for a %.2f s container (the audio outlasts the picture)", src, frames, info.duration)
-        clock.total = 2 * frames
-        if smoothing == 0.0 and all(keys):
-            final = predictions
-        else:
-            final = DiskArray(work, ab_shape + (2,))
-            temporal.smooth(_Predictions(predictions, keys), flows, smoothing, out=final,
-                            forward_store=DiskArray(work, ab_shape + (2,)))
-        _render(src, dst, info, frames, final, adjustments, clock, preset, crf, work)
-    return VideoResult(dst, frames, info.fps, sum(keys), time.monotonic() - started)
+            log.info("%s: %d frames for a %.2f s container (the audio outlasts the picture)",
+                     self.src.name, frames, self.info.duration)
+        elif errors:
+            self.warnings.append(f"The video is damaged in places: the decoder reported {len(errors)} error(s), "
+                                 "so some frames may show broken or repeated pictures.")
+            log.warning("%s: %d decoder errors, first: %s", self.src.name, len(errors), errors[0][:200])
 
+    def write(self, partial: Path, final, frames: int, work: str) -> None:
+        """Pass 3: full-resolution L joined with the smoothed a/b, encoded with the source's audio."""
+        from moviepy.video.io.ffmpeg_writer import FFMPEG_VideoWriter
 
-def _analyse(src, info: VideoInfo, colorizer: Colorizer, size: int, interval: int, batch_size: int,
-             predictions: DiskArray, flows: _Flows, clock: _Clock, errors: list[str]) -> list[bool]:
-    """Pass 1: keyframe predictions in batches, and flow between neighbouring frames."""
-    keys: list[bool] = []
-    batch: list[tuple[int, np.ndarray]] = []
-    pending: tuple[int, np.ndarray] | None = None
-    previous_L = None
-    last_key = -interval
-    ab_shape = (size // 4, size // 4)
-
-    def flush() -> None:
-        if batch:
-            ab = colorizer.run_network(np.concatenate([x for _, x in batch]))
-            for (index, _), values in zip(batch, ab):
-                predictions[index] = values
-            batch.clear()
-
-    def make_key(index: int, net_input: np.ndarray) -> None:
-        nonlocal last_key
-        keys[index] = True
-        last_key = index
-        batch.append((index, net_input))
-        if len(batch) >= batch_size:
-            flush()
-
-    for index, frame in enumerate(read_frames(src, info, errors)):
-        net_input = colorizer.network_input(frame, size)
-        flow_L = cv2.resize(net_input[0, 0] + color.L_CENTER, (size // 2, size // 2), interpolation=cv2.INTER_AREA)
-        flow_L = np.clip(flow_L * 2.55 + 0.5, 0, 255).astype(np.uint8)
-        flow = temporal.pair_flow(previous_L, flow_L, ab_shape) if previous_L is not None else None
-        flows.append(flow)
-        keys.append(False)
-        starts_shot = flow is None or flow.is_cut
-        if starts_shot and pending is not None:
-            make_key(*pending)  # the last frame of a shot needs its own prediction
-        pending = None
-        if starts_shot or index - last_key >= interval:
-            make_key(index, net_input)
-        else:
-            pending = (index, net_input)
-        previous_L = flow_L
-        clock.tick()
-    if pending is not None:
-        make_key(*pending)
-    flush()
-    if not keys:
-        raise InputError("No frame of this video could be decoded; it may be damaged.")
-    return keys
-
-
-def _render(src, dst: Path, info: VideoInfo, frames: int, final, adjustments: Adjustments, clock: _Clock,
-            preset: str, crf: int, work: str) -> None:
-    """Pass 3: full-resolution L joined with the smoothed a/b, encoded with the source's audio."""
-    from moviepy.video.io.ffmpeg_writer import FFMPEG_VideoWriter
-
-    width, height = info.width - info.width % 2, info.height - info.height % 2  # yuv420p needs even sizes: crop
-    audio = info.has_audio
-    audio_codec = "copy" if info.audio_codec in COPYABLE_AUDIO else "aac"
-    params = ["-map", "0:v:0"] + (["-map", "1:a:0"] if audio else [])
-    params += ["-vf", f"setpts=N/({info.fps})/TB", "-r", str(info.fps), "-crf", str(crf), "-profile:v", "high",
-               "-movflags", "+faststart"]
-    handle, name = tempfile.mkstemp(dir=dst.parent if dst.parent.exists() else work, prefix=".partial-", suffix=".mp4")
-    os.close(handle)  # ffmpeg writes the file by name
-    partial = Path(name)
-    log_path = Path(work) / "ffmpeg.log"
-    writer = None
-    try:
-        with open(log_path, "w+") as log_file:  # text: MoviePy's error path reads it back as str
-            writer = FFMPEG_VideoWriter(str(partial), (width, height), float(info.fps), codec="libx264", preset=preset,
-                                        audiofile=str(src) if audio else None, audio_codec=audio_codec,
-                                        ffmpeg_params=params, logfile=log_file)
-            for index, frame in enumerate(read_frames(src, info)):
-                if index >= frames:
-                    break
-                prediction = Prediction(color.lightness(frame[:height, :width]), final[index])
-                try:
-                    writer.write_frame(prediction.render(adjustments))
-                except OSError:
-                    raise ColorizationError("The video encoder stopped unexpectedly: " + _tail(log_path)) from None
-                clock.tick()
-            process = writer.proc
-            writer.close()
-            writer = None
-            if process.returncode != 0:
-                raise ColorizationError("The video encoder failed: " + _tail(log_path))
-        os.replace(partial, dst)
-    finally:
-        if writer is not None and writer.proc is not None:
-            writer.proc.kill()
-            writer.close()
-        partial.unlink(missing_ok=True)
+        info, options = self.info, self.options
+        width, height = info.width - info.width % 2, info.height - info.height % 2  # yuv420p: even sizes, cropped
+        audio = info.has_audio
+        params = ["-map", "0:v:0"] + (["-map", "1:a:0"] if audio else [])
+        params += ["-vf", f"setpts=N/({info.fps})/TB", "-r", str(info.fps), "-crf", str(options.crf),
+                   "-profile:v", "high", "-movflags", "+faststart", "-f", "mp4"]
+        log_path = Path(work) / "ffmpeg.log"
+        self.tracker.begin("writing", frames)
+        writer = None
+        try:
+            with open(log_path, "w+") as log_file:  # text: MoviePy's error path reads it back as str
+                writer = FFMPEG_VideoWriter(
+                    str(partial), (width, height), float(info.fps), codec="libx264", preset=options.preset,
+                    audiofile=str(self.src) if audio else None,
+                    audio_codec="copy" if info.audio_codec in COPYABLE_AUDIO else "aac",
+                    ffmpeg_params=params, logfile=log_file)
+                for index, frame in enumerate(read_frames(self.src, info, count=frames)):
+                    prediction = Prediction(color.lightness(frame[:height, :width]), final[index])
+                    try:
+                        writer.write_frame(prediction.render(options.adjustments))
+                    except OSError:
+                        raise ColorizationError("The video encoder stopped unexpectedly: " + _tail(log_path)) from None
+                    self.tracker.step(index + 1)
+                process = writer.proc
+                writer.close()
+                writer = None
+                if process.returncode != 0:
+                    raise ColorizationError("The video encoder failed: " + _tail(log_path))
+        finally:
+            if writer is not None and writer.proc is not None:
+                writer.proc.kill()
+                writer.close()
 
 
 def _tail(log_path: Path) -> str:
     text = log_path.read_text(errors="replace").strip() if log_path.exists() else ""
     return text.splitlines()[-1][:300] if text else "no message"
-

@@ -5,6 +5,7 @@ import zipfile
 from pathlib import Path
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
@@ -96,15 +97,18 @@ def test_bad_uploads_get_a_readable_error_and_the_app_keeps_working(server, tmp_
 def test_batch_returns_a_zip_of_pngs(server, tmp_path):
     client, _ = server
     files = [handle_file(png_of(np.full((10, 12), 60 * i, np.uint8), tmp_path / f"p{i}.png")) for i in range(1, 4)]
+    (tmp_path / "other").mkdir()
+    files.append(handle_file(png_of(np.full((6, 6), 30, np.uint8), tmp_path / "other" / "p1.png")))  # same name
     bad = tmp_path / "bad.jpg"
     bad.write_text("nope")
     archive = client.predict(files + [handle_file(bad)], api_name="/colorize_batch")
     with zipfile.ZipFile(archive) as bundle:
         names = sorted(bundle.namelist())
-        assert names == ["000-p1.png", "001-p2.png", "002-p3.png", "problems.txt"]
+        assert names == ["p1-2.png", "p1.png", "p2.png", "p3.png", "problems.txt"]
         assert "bad.jpg: This file is not an image" in bundle.read("problems.txt").decode()
-        first = np.asarray(Image.open(io.BytesIO(bundle.read("000-p1.png"))))
+        first = np.asarray(Image.open(io.BytesIO(bundle.read("p1.png"))))
         assert first.shape == (10, 12, 3)
+        assert np.asarray(Image.open(io.BytesIO(bundle.read("p1-2.png")))).shape == (6, 6, 3)
 
 
 def test_colorize_video_keeps_frames_and_sound(server, tmp_path):
@@ -126,7 +130,13 @@ def test_video_refusals_are_readable(server, tmp_path):
 
 
 def test_a_missing_model_is_reported_on_every_call(tmp_path):
-    with running_app(None, "No verified model files (test).") as (url, _):
+    from webapp.texts import NO_MODEL
+
+    with running_app(None, NO_MODEL) as (url, _):
+        page = httpx.get(url + "config", timeout=10).text
+        assert "could not be fetched" in page and "\\n" not in NO_MODEL  # one plain paragraph, no escaped newlines
         client = Client(url, verbose=False)
-        with pytest.raises(AppError, match="model is not available.*No verified model files"):
-            client.predict(handle_file(png_of(np.zeros((4, 4), np.uint8), tmp_path / "z.png")), api_name="/colorize_image")
+        for api_name, value in (("/colorize_image", handle_file(png_of(np.zeros((4, 4), np.uint8), tmp_path / "z.png"))),
+                                ("/colorize_video", handle_file(make_clip(tmp_path / "f.mp4", frames_per_shot=2)))):
+            with pytest.raises(AppError, match="model could not be fetched.*COLORIZATION_MODEL"):
+                client.predict(value, api_name=api_name)

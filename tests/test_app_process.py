@@ -66,6 +66,9 @@ def test_without_a_model_the_app_starts_and_says_why(tmp_path):
     process, url = start({"HF_ENDPOINT": "http://127.0.0.1:9"}, tmp_path)  # no model folder, no cache, no Hub
     try:
         page = httpx.get(url + "config", timeout=10).text
-        assert "could not be loaded" in page and "COLORIZATION_MODEL" in page and "Hub unreachable" in page
+        assert "model could not be fetched" in page and "COLORIZATION_MODEL" in page
+        assert "Hub unreachable" not in page and "BilalSardar" not in page  # the sources tried go to the log
     finally:
         stop(process)
+    log = process.stdout.read()
+    assert "Hub unreachable and not in the local cache" in log and "BilalSardar/Black-N-White-To-Color" in log

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from colorization import Colorizer
-from colorization import architecture as arch
+from colorization.bench import architecture as arch
 from colorization import onnx_backend
 from colorization.backends import BACKENDS, OpenCVBackend, load_backend
 from colorization.caffe import Layer

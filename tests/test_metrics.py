@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from colorization import metrics
+from colorization.bench import metrics
 
 
 def textured(shift: int = 0) -> np.ndarray:

@@ -18,7 +18,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from colorization import ColorizationError, Colorizer, synthetic
+from colorization import ColorizationError, Colorizer
+from colorization.bench import synthetic
 from colorization.ffmpeg import ffmpeg_exe, probe
 from colorization.video import colorize_video
 from support.files import encode, png_declaring

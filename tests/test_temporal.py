@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from colorization import metrics, synthetic, temporal
+from colorization import temporal
+from colorization.bench import metrics, synthetic
 from support.media import photo
 
 AB = (56, 56)

@@ -1,15 +1,27 @@
 """The video path end to end on real MP4 files: nothing lost, steady colors, clean failures."""
 
+import os
 import subprocess
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from colorization import Adjustments, Cancelled, InputError, color
+from colorization import Adjustments, Cancelled, InputError, OutputError, color
 from colorization.ffmpeg import ffmpeg_exe, probe
 from colorization.video import VideoLimits, colorize_video
-from support.media import audio_seconds, decode, frame_times, make_clip, streams
+from support.media import (
+    audio_seconds,
+    damaged_in_the_middle,
+    decode,
+    frame_times,
+    is_faststart,
+    lying_duration,
+    make_clip,
+    streams,
+)
+
+pytestmark = pytest.mark.slow  # every test here encodes real MP4 files
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +38,8 @@ def test_frames_rate_audio_and_browser_format_are_kept(clip, brightness_colorize
     assert "Audio: aac" in info
     assert frame_times(out) == pytest.approx([t / 25 for t in range(24)], abs=1e-3)
     assert audio_seconds(out) == pytest.approx(audio_seconds(clip), abs=0.03)
-    with open(out, "rb") as handle:
-        head = handle.read(4096)
-    assert head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head  # +faststart: index first
+    assert is_faststart(out)  # the index first: browsers play while loading
+    assert not is_faststart(clip)  # the check can fail: the test clip is written without +faststart
     frames = decode(out)
     assert len(frames) == 24 and np.ptp(frames[5].astype(int), axis=2).mean() > 5  # it has color
 
@@ -97,11 +108,21 @@ def test_adjustments_apply_to_every_frame(clip, brightness_colorizer, tmp_path):
     assert max(np.ptp(frame.astype(int), axis=2).mean() for frame in decode(out)) < 1.5
 
 
-def test_progress_and_cancel_leave_nothing_behind(clip, brightness_colorizer, tmp_path):
+def test_progress_names_each_stage_and_never_goes_back(clip, brightness_colorizer, tmp_path):
     seen = []
-    colorize_video(clip, tmp_path / "ok.mp4", brightness_colorizer, progress=lambda d, t, s: seen.append((d, t, s)))
-    assert seen[-1][0] == seen[-1][1] == 48 and [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
-    assert seen[-1][2] == pytest.approx(0.0) and all(s is not None for _, _, s in seen)
+    colorize_video(clip, tmp_path / "ok.mp4", brightness_colorizer, progress=seen.append)
+    assert [s.stage for s in seen][0] == "colorizing" and seen[-1].stage == "writing"
+    assert sorted({s.stage for s in seen}, key=[x.stage for x in seen].index) == ["colorizing", "smoothing", "writing"]
+    fractions = [s.fraction for s in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    assert {s.total for s in seen if s.stage != "smoothing"} == {24}  # the total never moves
+    assert seen[-1].seconds_left == pytest.approx(0.0) and all(s.seconds_left is not None for s in seen)
+    texts = [s.describe() for s in seen]
+    assert "Colorizing frame 1 of 24" in texts and "Colorizing frame 24 of 24" in texts
+    assert "Writing frame 12 of 24" in texts and texts[-1] == "Writing the video"
+
+
+def test_cancel_leaves_nothing_behind(clip, brightness_colorizer, tmp_path):
     (tmp_path / "cancel").mkdir()
     calls = []
     with pytest.raises(Cancelled):
@@ -116,7 +137,60 @@ def test_limits_refuse_before_any_work(clip, brightness_colorizer, tmp_path):
         colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, limits=VideoLimits(max_seconds=0.5))
     with pytest.raises(InputError, match="the limit is 0.1 megapixels"):
         colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, limits=VideoLimits(max_pixels=60_000))
+    with pytest.raises(InputError, match="25 frames a second; the limit is 24"):
+        colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, limits=VideoLimits(max_fps=24))
+    with pytest.raises(InputError, match="24 frames; the limit is 10"):
+        colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, limits=VideoLimits(max_frames=10))
     assert brightness_colorizer.network_calls == calls
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_a_header_that_lies_about_the_length_is_caught_while_decoding(brightness_colorizer, tmp_path):
+    honest = make_clip(tmp_path / "long.mp4", frames_per_shot=50, size=(64, 48), audio=False)
+    liar = lying_duration(honest, tmp_path / "liar.mp4", seconds=0.4)  # says 10 frames, holds 100
+    assert probe(liar).frame_count == 10
+    with pytest.raises(InputError, match="holds more frames than its header declares"):
+        colorize_video(liar, tmp_path / "out.mp4", brightness_colorizer, limits=VideoLimits(max_seconds=60))
+    assert not (tmp_path / "out.mp4").exists()
+    everything = colorize_video(liar, tmp_path / "all.mp4", brightness_colorizer)  # no limits: the library serves it
+    assert everything.frames == 100
+
+
+def test_damage_inside_the_video_is_reported_as_a_warning(brightness_colorizer, tmp_path):
+    whole = make_clip(tmp_path / "whole.mp4", frames_per_shot=40)
+    damaged = damaged_in_the_middle(whole, tmp_path / "damaged.mp4")
+    result = colorize_video(damaged, tmp_path / "out.mp4", brightness_colorizer)
+    assert result.frames == 80 and len(result.warnings) == 1 and "damaged in places" in result.warnings[0]
+    assert colorize_video(whole, tmp_path / "clean.mp4", brightness_colorizer).warnings == ()
+
+
+def test_outputs_never_replace_the_input_or_an_existing_file(clip, brightness_colorizer, tmp_path):
+    calls = brightness_colorizer.network_calls
+    before = clip.read_bytes()
+    with pytest.raises(OutputError, match="is one of the inputs"):
+        colorize_video(clip, clip, brightness_colorizer, overwrite=True)
+    existing = tmp_path / "existing.mp4"
+    existing.write_bytes(b"mine")
+    with pytest.raises(OutputError, match="exists"):
+        colorize_video(clip, existing, brightness_colorizer)
+    with pytest.raises(OutputError, match="does not exist"):
+        colorize_video(clip, tmp_path / "missing" / "out.mp4", brightness_colorizer)
+    with pytest.raises(OutputError, match="must end in"):
+        colorize_video(clip, tmp_path / "out.txt", brightness_colorizer)
+    assert brightness_colorizer.network_calls == calls and clip.read_bytes() == before
+    assert existing.read_bytes() == b"mine"
+    colorize_video(clip, existing, brightness_colorizer, overwrite=True)
+    assert len(frame_times(existing)) == 24
+
+
+def test_the_video_file_gets_the_usual_permissions(clip, brightness_colorizer, tmp_path):
+    old = os.umask(0o022)
+    try:
+        out = colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer).path
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]  # no partial file left
 
 
 def test_truncated_video_is_reported_not_frozen(brightness_colorizer, tmp_path):
@@ -149,7 +223,7 @@ def test_audio_only_file_is_refused(brightness_colorizer, tmp_path):
 
 
 def test_sound_that_outlasts_the_picture_is_not_damage(brightness_colorizer, tmp_path):
-    from colorization import synthetic
+    from colorization.bench import synthetic
     from support.media import photo
 
     frames = [synthetic.to_gray(f) for f in synthetic.camera_move(photo("coffee"), 25, (160, 120))]
@@ -160,7 +234,7 @@ def test_sound_that_outlasts_the_picture_is_not_damage(brightness_colorizer, tmp
 
 
 def test_audio_browsers_cannot_play_is_encoded_to_aac(brightness_colorizer, tmp_path):
-    from colorization import synthetic
+    from colorization.bench import synthetic
     from support.media import photo
 
     frames = [synthetic.to_gray(f) for f in synthetic.camera_move(photo("coffee"), 10, (160, 120))]
@@ -174,23 +248,13 @@ def test_audio_browsers_cannot_play_is_encoded_to_aac(brightness_colorizer, tmp_
     assert "Audio: aac" in streams(out)
 
 
-@pytest.mark.slow
 def test_memory_stays_flat_as_the_video_gets_longer(brightness_dir, tmp_path):
     """Peak memory of a whole process for a clip and one four times longer (measured apart)."""
-    import os
-    import sys
-    from pathlib import Path
+    from colorization.bench.memory import video_job_peak_mb
 
-    # VmHWM, not ru_maxrss: Linux carries a parent's peak into ru_maxrss across fork and exec.
-    code = ("import re, sys\nfrom colorization import Colorizer\nfrom colorization.video import colorize_video\n"
-            "colorize_video(sys.argv[2], sys.argv[3], Colorizer.from_pretrained(sys.argv[1]))\n"
-            "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n")
-    root = Path(__file__).resolve().parent.parent
     peaks = []
     for shots in (40, 160):
         clip = make_clip(tmp_path / f"clip{shots}.mp4", frames_per_shot=shots, size=(640, 360))
-        done = subprocess.run([sys.executable, "-c", code, str(brightness_dir), str(clip), str(tmp_path / "o.mp4")],
-                              capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(root)), check=True)
-        peaks.append(int(done.stdout.split()[-1]))
-    print(f"peak RSS, short then 4x longer clip: {peaks[0] // 1024} MB, {peaks[1] // 1024} MB")
+        peaks.append(video_job_peak_mb(brightness_dir, clip, tmp_path / f"out{shots}.mp4"))
+    print(f"peak RSS, short then 4x longer clip: {peaks[0]:.0f} MB, {peaks[1]:.0f} MB")
     assert peaks[1] < 1.25 * peaks[0], peaks

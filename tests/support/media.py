@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from colorization import synthetic
+from colorization.bench import synthetic
 from colorization.ffmpeg import ffmpeg_exe
 from colorization.images import load_image
 
@@ -53,3 +53,52 @@ def decode(path: Path) -> list[np.ndarray]:
 
     info = probe(path)
     return [frame.copy() for frame in read_frames(path, info)]
+
+
+def top_level_boxes(path: Path) -> list[str]:
+    """The types of an MP4's top-level boxes, in file order, read from their headers."""
+    import struct
+
+    boxes, data = [], path.read_bytes()
+    position = 0
+    while position + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[position:position + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[position + 8:position + 16])[0]
+        elif size == 0:
+            size = len(data) - position
+        boxes.append(kind.decode("latin-1"))
+        if size < 8:
+            break
+        position += size
+    return boxes
+
+
+def is_faststart(path: Path) -> bool:
+    """True when the index (moov) comes before the media data (mdat): browsers can play while loading."""
+    boxes = top_level_boxes(path)
+    return "moov" in boxes and "mdat" in boxes and boxes.index("moov") < boxes.index("mdat")
+
+
+def lying_duration(src: Path, dst: Path, seconds: float) -> Path:
+    """A copy of an MP4 whose headers (mvhd, mdhd) declare `seconds` while it still holds every frame."""
+    import struct
+
+    data = bytearray(src.read_bytes())
+    for box in (b"mvhd", b"mdhd"):
+        at = data.find(box)
+        assert data[at + 4] == 0, "version-0 header expected"
+        timescale = struct.unpack(">I", data[at + 16:at + 20])[0]
+        struct.pack_into(">I", data, at + 20, int(timescale * seconds))
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def damaged_in_the_middle(src: Path, dst: Path) -> Path:
+    """A copy of an MP4 with a stretch of its media data overwritten by noise: decodes, with errors."""
+    data = bytearray(src.read_bytes())
+    start = data.find(b"mdat") + 8
+    middle = start + (len(data) - start) // 2
+    data[middle:middle + 3000] = np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    dst.write_bytes(bytes(data))
+    return dst

@@ -1,4 +1,4 @@
-"""Start the real app in-process on a free loopback port."""
+"""Start the real app in-process on a free loopback port, launched as `python app.py` launches it."""
 
 from __future__ import annotations
 
@@ -15,20 +15,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(colorizer: Colorizer | None, error: str | None = None, **limits):
+def running_app(colorizer: Colorizer | None, error: str | None = None, mcp: bool = False, **limits):
     import app
+    from webapp.handlers import ColorizeApp
+    from webapp.limits import AppLimits
 
-    demo = app.build_app(colorizer, error, app.AppLimits(**limits))
+    handlers = ColorizeApp(colorizer, error, AppLimits(**limits))
+    demo = app.build_app(handlers)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                max_file_size=demo_limits(limits).max_file_size)
+    app.launch(demo, handlers.limits, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+               quiet=True, mcp_server=mcp)
     try:
         yield f"http://127.0.0.1:{port}/", demo
     finally:
         demo.close()
-
-
-def demo_limits(limits: dict):
-    import app
-
-    return app.AppLimits(**limits)

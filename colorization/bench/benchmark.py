@@ -21,12 +21,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import architecture, color, metrics, synthetic, temporal
-from .images import load_image, save_image
-from .pipeline import Colorizer
-from .video import colorize_video
+from .. import color, keyframes, temporal
+from ..ffmpeg import probe
+from ..images import load_image, save_image
+from ..pipeline import Colorizer
+from ..video import colorize_video, read_frames
+from . import architecture, memory, metrics, synthetic
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "images" / "originals"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "images" / "originals"
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 
 
@@ -148,25 +150,11 @@ def bench_video(colorizer: Colorizer, naive: NaivePipeline, work: Path, frames: 
     return rows + [""]
 
 
-def _peak_rss_child(model: Path, clip: Path, out: Path) -> float:
-    code = (  # VmHWM, not ru_maxrss: Linux carries the parent's peak into ru_maxrss across fork and exec
-        "import re, sys\n"
-        "from colorization import Colorizer\n"
-        "from colorization.video import colorize_video\n"
-        "c = Colorizer.from_pretrained(sys.argv[1])\n"
-        "colorize_video(sys.argv[2], sys.argv[3], c)\n"
-        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code, str(model), str(clip), str(out)], capture_output=True, text=True,
-                          check=True, cwd=Path(__file__).resolve().parent.parent)
-    return int(done.stdout.strip().splitlines()[-1]) / 1024
-
-
 def bench_memory(model: Path, work: Path) -> list[str]:
     peaks = {}
     for seconds in (10, 60):
         clip = _clip(work, f"mem{seconds}", SIZES["1080p"], seconds * 24)
-        peaks[seconds] = _peak_rss_child(model, clip, work / f"mem{seconds}-out.mp4")
+        peaks[seconds] = memory.video_job_peak_mb(model, clip, work / f"mem{seconds}-out.mp4")
         clip.unlink()
     return ["### Peak memory (1080p, defaults, whole process)",
             "| clip | peak RSS (MB) |", "| --- | ---: |",
@@ -174,18 +162,8 @@ def bench_memory(model: Path, work: Path) -> list[str]:
 
 
 def keyframe_predictions(predictions: list, flows: list, interval: int) -> list:
-    """Keep every k-th prediction, and the first and last of each shot, as the video path does."""
-    starts = [t == 0 or flows[t].is_cut for t in range(len(predictions))]
-    keep = []
-    last_key = -interval
-    for t, prediction in enumerate(predictions):
-        ends = t == len(predictions) - 1 or starts[t + 1]
-        if starts[t] or ends or t - last_key >= interval:
-            keep.append(prediction)
-            last_key = t
-        else:
-            keep.append(None)
-    return keep
+    """The predictions the video path would compute: those of the keyframes it chooses."""
+    return [p if key else None for p, key in zip(predictions, keyframes.choose(flows, interval))]
 
 
 def bench_temporal(colorizer: Colorizer, work: Path) -> list[str]:
@@ -205,9 +183,6 @@ def bench_temporal(colorizer: Colorizer, work: Path) -> list[str]:
     clip = _clip(work, "temporal", (320, 240), 48)
     per_frame = colorize_video(clip, work / "per-frame.mp4", colorizer, smoothing=0.0, keyframe_interval=1).path
     smoothed = colorize_video(clip, work / "smoothed.mp4", colorizer).path
-    from .ffmpeg import probe
-    from .video import read_frames
-
     def frames_of(path: Path) -> list[np.ndarray]:
         return [f.copy() for f in read_frames(path, probe(path))]
 

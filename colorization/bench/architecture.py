@@ -13,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .caffe import (
+from ..caffe import (
     INPUT_BLOB,
     N_BINS,
     OUTPUT_BLOB,
@@ -24,10 +24,9 @@ from .caffe import (
     expected_blob_shapes,
     write_caffemodel,
 )
+from ..model_files import POINTS, PROTOTXT, WEIGHTS
 
-PROTOTXT_NAME = "colorization_deploy_v2.prototxt"
-WEIGHTS_NAME = "colorization_release_v2.caffemodel"
-POINTS_NAME = "pts_in_hull.npy"
+PROTOTXT_NAME, WEIGHTS_NAME, POINTS_NAME = PROTOTXT.name, WEIGHTS.name, POINTS.name
 
 # (block, [(num_output, stride, pad/dilation)], has BatchNorm after the block)
 _BLOCKS: list[tuple[int, list[tuple[int, int, int]], bool]] = [

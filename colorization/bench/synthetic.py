@@ -14,7 +14,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .ffmpeg import ffmpeg_exe
+from .. import color, temporal
+from ..ffmpeg import ffmpeg_exe
+from ..pipeline import Prediction
 
 
 def camera_move(photo: np.ndarray, frames: int, size: tuple[int, int], pan: float = 0.25,
@@ -52,8 +54,6 @@ def simulated_predictions(photos: Sequence[np.ndarray], frames_per_shot: int = 2
     at 56x56 plus per-frame noise, a global color cast and three locally flipped patches; flows
     are `temporal.pair_flow` between neighbouring gray frames (None for the first).
     """
-    from . import color, temporal
-
     rng = np.random.default_rng(seed)
     truth = list(shots(photos, frames_per_shot, (224, 224)))
     gray = [to_gray(frame) for frame in truth]
@@ -72,9 +72,6 @@ def simulated_predictions(photos: Sequence[np.ndarray], frames_per_shot: int = 2
 
 def render_predictions(gray: Sequence[np.ndarray], abs_: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Each gray frame colored with its a/b, as the image pipeline renders a prediction."""
-    from . import color
-    from .pipeline import Prediction
-
     return [Prediction(color.lightness(g), np.asarray(ab, np.float32)).render() for g, ab in zip(gray, abs_)]
 
 

@@ -1,0 +1,95 @@
+"""How long a job takes: a cost model of each stage, from speeds measured on this machine.
+
+The app shows its prediction before a visitor commits to a long video and weights the progress
+bar's stages by it; the benchmark reports prediction / actual. Network time scales with the
+square of the render size; everything else with the frame's pixels or the frame count.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import defaults
+from .color import lightness
+from .pipeline import Colorizer, Prediction
+
+if TYPE_CHECKING:
+    from .ffmpeg import VideoInfo
+    from .video import VideoOptions
+
+# Measured by `python -m colorization.bench` on the 2-core CI machine, relative to rendering one
+# output pixel (which the app times at startup): decoding twice and encoding with x264 veryfast.
+_READ_PER_RENDER = 0.55
+_WRITE_PER_RENDER = 1.9
+
+
+@dataclass(frozen=True)
+class Speeds:
+    """Seconds per unit of work: `measure` times them on the loaded model, `typical` assumes them."""
+
+    network: float  # one 224x224 frame through the network, warm, in a batch
+    render_pixel: float  # composing one output pixel (lightness, a/b upsampling, Lab to RGB)
+    per_frame: float = 0.004  # flow both ways, smoothing and bookkeeping, at render size 224
+
+    @classmethod
+    def typical(cls, backend: str = "onnxruntime") -> Speeds:
+        """Numbers of a 2-core machine, for when nothing was measured."""
+        return cls(network=0.14 if backend == "onnxruntime" else 0.35, render_pixel=6e-9)
+
+    @classmethod
+    def measure(cls, colorizer: Colorizer) -> Speeds:
+        """Time the network (warm, batch of 4 at 224) and one 720p render; about a second."""
+        batch = np.zeros((4, 1, defaults.RENDER_SIZE, defaults.RENDER_SIZE), np.float32)
+        colorizer.backend.run(batch)  # the first run allocates: not timed
+        network = _best(lambda: colorizer.backend.run(batch)) / len(batch)
+        gray = np.tile(np.linspace(0, 255, 1280, dtype=np.float32).astype(np.uint8), (720, 1))
+        frame = np.repeat(gray[..., None], 3, axis=2)
+        prediction = Prediction(np.full((720, 1280), 50.0, np.float32), np.full((56, 56, 2), 10.0, np.float32))
+        render = _best(lambda: Prediction(lightness(frame), prediction.ab).render())
+        return cls(network=network, render_pixel=render / (1280 * 720))
+
+    def network_seconds(self, render_size: int) -> float:
+        return self.network * (render_size / defaults.RENDER_SIZE) ** 2
+
+
+def _best(fn, repeat: int = 2) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def expected_keyframes(frames: int, max_interval: int) -> float:
+    """Network runs to expect: keyframes come at most `max_interval` apart, sooner in motion."""
+    return frames / max(1.0, min(max_interval, 2.0)) + 1
+
+
+def video_stage_seconds(info: VideoInfo, options: VideoOptions, speeds: Speeds) -> dict[str, float]:
+    """Predicted seconds of each stage of a video job: colorizing, smoothing, writing."""
+    frames = info.frame_count
+    pixels = info.width * info.height
+    scale = (options.render_size / defaults.RENDER_SIZE) ** 2
+    keys = frames if options.keyframes == 1 else expected_keyframes(frames, options.keyframes)
+    smoothing = 0.0 if options.smoothing == 0.0 and options.keyframes == 1 else frames * speeds.per_frame * scale / 2
+    return {
+        "colorizing": keys * speeds.network_seconds(options.render_size)
+        + frames * (pixels * speeds.render_pixel * _READ_PER_RENDER + speeds.per_frame * scale / 2),
+        "smoothing": smoothing,
+        "writing": frames * pixels * speeds.render_pixel * (1 + _WRITE_PER_RENDER),
+    }
+
+
+def video_seconds(info: VideoInfo, options: VideoOptions, speeds: Speeds) -> float:
+    """Predicted seconds of a whole video job."""
+    return sum(video_stage_seconds(info, options, speeds).values())
+
+
+def image_seconds(render_size: int, speeds: Speeds, pixels: int = 0) -> float:
+    """Predicted seconds to colorize one photo at `render_size` (network plus composing)."""
+    return speeds.network_seconds(render_size) + pixels * speeds.render_pixel

@@ -1,0 +1,70 @@
+"""Files derived from the model files (ONNX translation, int8 copy, its verdict), cached by digest.
+
+A derived file is named by a key over the weights' sha256, the prototxt, the points and the
+version of the code that derives it, so new weights or a new converter never reuse an old file.
+It lives beside the weights when that folder is writable, else in $COLORIZATION_CACHE or
+~/.cache/colorization. Writes go to a temporary name and are renamed, so a reader never sees
+half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from .model_files import ModelFiles, sha256_file
+
+log = logging.getLogger("colorization")
+
+CACHE_ENV = "COLORIZATION_CACHE"
+
+
+def cache_key(files: ModelFiles, version: str) -> str:
+    """A short digest of everything a derived file depends on."""
+    digest = hashlib.sha256(version.encode())
+    digest.update((files.weights_sha256 or sha256_file(files.weights)).encode())
+    digest.update(files.prototxt.read_bytes())
+    digest.update(files.points.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def cache_dirs(files: ModelFiles) -> list[Path]:
+    """Where derived files are looked for and written, in order of preference."""
+    dirs = [files.weights.parent]
+    if os.environ.get(CACHE_ENV):
+        dirs.insert(0, Path(os.environ[CACHE_ENV]))
+    dirs.append(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "colorization")
+    return dirs
+
+
+def find(files: ModelFiles, name: str) -> Path | None:
+    """The first cached copy of `name` that this process can read, or None."""
+    for folder in cache_dirs(files):
+        path = folder / name
+        if path.is_file() and os.access(path, os.R_OK):
+            return path
+    return None
+
+
+def store(files: ModelFiles, name: str, data: bytes) -> Path | None:
+    """Write `data` as `name` in the first writable cache folder; None when none is writable."""
+    for folder in cache_dirs(files):
+        partial = None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}.", suffix=".part", delete=False) as handle:
+                partial = Path(handle.name)
+                handle.write(data)
+            os.chmod(partial, 0o644)
+            os.replace(partial, folder / name)
+        except OSError as exc:
+            log.debug("cannot cache %s in %s: %s", name, folder, exc)
+            if partial is not None:
+                partial.unlink(missing_ok=True)
+            continue
+        log.info("Cached %s", folder / name)
+        return folder / name
+    return None

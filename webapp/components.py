@@ -1,0 +1,50 @@
+"""Components the page declares more than once, and plain descriptions for the API page.
+
+Gradio describes a file parameter with its internal FileData docstring and a slider as "numeric
+value between ..."; `described` gives each parameter one plain sentence instead, which is what
+the API page, `view_api()` and the MCP tool list show.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import gradio as gr
+
+from colorization import defaults
+
+
+def described(component: gr.components.Component, text: str) -> gr.components.Component:
+    """Replace the API description of an input component with one sentence."""
+    base = component.api_info_as_input
+
+    def api_info_as_input() -> dict:
+        info = copy.deepcopy(base())
+        info["description"] = text
+        info["additional_description"] = text
+        return info
+
+    component.api_info_as_input = api_info_as_input
+    return component
+
+
+def color_sliders(prefix: str) -> tuple[gr.Slider, gr.Slider, gr.Slider]:
+    """Intensity, saturation and hue, with the library's ranges and defaults."""
+    return (
+        described(gr.Slider(*defaults.INTENSITY_RANGE, value=defaults.INTENSITY, step=0.05, label="Color intensity",
+                            elem_id=f"{prefix}-intensity", info="0 = gray, 1 = the network's colors, 2 = twice as strong."),
+                  "How strong the colors are, 0 (gray) to 2; 1 is the network's own."),
+        described(gr.Slider(*defaults.SATURATION_RANGE, value=defaults.SATURATION, step=0.05, label="Saturation",
+                            elem_id=f"{prefix}-saturation"),
+                  "Saturation multiplier, 0 to 2; 1 leaves it unchanged."),
+        described(gr.Slider(*defaults.HUE_RANGE, value=defaults.HUE, step=1, label="Hue shift (degrees)",
+                            elem_id=f"{prefix}-hue"),
+                  "Rotation of all hues in degrees, -180 to 180."),
+    )
+
+
+def render_size_slider(elem_id: str) -> gr.Slider:
+    return described(gr.Slider(*defaults.RENDER_SIZE_RANGE, value=defaults.RENDER_SIZE, step=defaults.RENDER_SIZE_STEP,
+                               precision=0, label="Render size", elem_id=elem_id,
+                               info="The network's input side; 224 is what it was trained on."),
+                     "The network's input side in pixels, 64 to 1024, a multiple of 8; 224 is what it was trained on.")

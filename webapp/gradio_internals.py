@@ -1,0 +1,27 @@
+"""The one place that reads Gradio's private internals; it logs once and degrades when they move.
+
+Gradio lets a running handler continue after its visitor's connection drops; it only marks the
+visitor's queued events as not alive. Reading that mark is the one way to stop a long video job
+nobody will receive. Without it, the Cancel button still works.
+"""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("colorization.app")
+_warned: set[str] = set()
+
+
+def session_alive(demo, session_hash: str) -> bool:
+    """False once Gradio has seen this visitor's connection drop; True when it cannot tell."""
+    try:
+        for job in demo._queue.active_jobs:
+            for event in job or []:
+                if event.session_hash == session_hash and not event.alive:
+                    return False
+    except AttributeError as exc:
+        if "active_jobs" not in _warned:
+            _warned.add("active_jobs")
+            log.warning("Gradio's queue internals have moved (%s): jobs of visitors who left now run to the end", exc)
+    return True

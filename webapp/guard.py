@@ -1,0 +1,70 @@
+"""Refuse file values that are links before Gradio fetches them.
+
+Given a file value whose path is a URL, Gradio downloads it into its cache before any handler
+runs, with no size limit. The app takes files, not addresses: this ASGI middleware reads the
+small JSON body of every event request and answers 400 with `uploads.LINKS_REFUSED` when a
+file value names a link. Uploads themselves (multipart, size-limited by Gradio) pass untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .uploads import LINKS_REFUSED, is_link
+
+MAX_EVENT_BODY = 1 << 20  # event bodies carry settings and file references, never file contents
+_EVENT_PATHS = ("/queue/join", "/call/", "/run/", "/api/predict")
+
+
+def names_a_link(data: Any) -> bool:
+    """True when any dict inside `data` has a "path" or "url" that is a link."""
+    if isinstance(data, dict):
+        for key in ("path", "url"):
+            if isinstance(data.get(key), str) and is_link(data[key]):
+                return True
+        return any(names_a_link(v) for v in data.values())
+    if isinstance(data, list):
+        return any(names_a_link(v) for v in data)
+    return False
+
+
+class RefuseLinks:
+    """ASGI middleware: event requests whose body names a link get 400 before Gradio sees them."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not any(p in scope["path"] for p in _EVENT_PATHS):
+            await self.app(scope, receive, send)
+            return
+        body, messages = b"", []
+        while True:
+            message = await receive()
+            messages.append(message)
+            body += message.get("body", b"")
+            if len(body) > MAX_EVENT_BODY:
+                await _answer(send, 413, "The request is too large.")
+                return
+            if not message.get("more_body"):
+                break
+        try:
+            refused = names_a_link(json.loads(body or b"null"))
+        except ValueError:
+            refused = False  # not JSON: Gradio answers it itself
+        if refused:
+            await _answer(send, 400, LINKS_REFUSED)
+            return
+
+        async def replay():
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _answer(send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail, "error": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,471 @@
+"""Every handler of the page and of the API, as methods of one object that holds the model and limits.
+
+Public methods are named after their api_names (`colorize_image`, `colorize_video`,
+`colorize_batch`): Gradio's API page and its MCP server show assistants these names and
+docstrings. Methods named `on_*` serve the page's own events. Tests call all of them directly,
+without a server. Files named by a request pass `uploads.upload_path` first; work waits in its
+room (`rooms`); failures reach the visitor through `failures.shown_to_visitors`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+
+from colorization import Adjustments, Colorizer, InputError, defaults
+from colorization.estimate import Speeds, image_seconds, video_seconds
+from colorization.ffmpeg import grab_frame, trim
+from colorization.images import load_image, read_size, save_image
+from colorization.outputs import atomic_write, plan_names
+from colorization.pipeline import check_render_size, fit_within
+from colorization.video import VideoOptions, check_video, colorize_video
+
+from . import texts
+from .failures import shown_to_visitors, visitor_error
+from .gradio_internals import session_alive
+from .limits import AppLimits
+from .rooms import WaitingRoom
+from .store import Photo, PhotoRef, PhotoStore
+from .uploads import upload_folder, upload_path, upload_paths
+
+log = logging.getLogger("colorization.app")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PREVIEW_SIZE = defaults.PREVIEW_SIZE
+VIDEO_PREVIEW_SIZE = 1024
+
+
+def _adjustments(intensity: Any, saturation: Any, hue: Any) -> Adjustments:
+    return Adjustments(*(_number(v, name) for v, name in ((intensity, "intensity"), (saturation, "saturation"),
+                                                          (hue, "hue"))))
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _whole(value: Any, name: str) -> int:
+    number = _number(value, name)
+    if not math.isfinite(number) or number != int(number):
+        raise InputError(f"{name} must be a whole number, got {value!r}")
+    return int(number)
+
+
+def _gray_to_rgb(pixels: np.ndarray) -> np.ndarray:
+    return pixels[..., :3] if pixels.ndim == 3 else np.repeat(pixels[..., None], 3, axis=2)
+
+
+def render_size_cap(width: int, height: int) -> int:
+    """The largest render size worth offering for a photo: its long side, rounded up to a step."""
+    step = defaults.RENDER_SIZE_STEP
+    low, high = defaults.RENDER_SIZE_RANGE
+    return int(min(high, max(low, -(-max(width, height) // step) * step)))
+
+
+class ColorizeApp:
+    """The handlers around one loaded colorizer (or the reason it could not load)."""
+
+    def __init__(self, colorizer: Colorizer | None, load_error: str | None = None,
+                 limits: AppLimits = AppLimits(), speeds: Speeds | None = None) -> None:
+        self.colorizer, self.load_error, self.limits = colorizer, load_error, limits
+        self.speeds = speeds or (Speeds.measure(colorizer) if colorizer else Speeds.typical())
+        self.photos = PhotoStore(limits.photo_memory_mb * 2**20, limits.keep_results_seconds)
+        self.image_room = WaitingRoom("photo", limits.image_workers, limits.image_waiting)
+        self.video_room = WaitingRoom("video", limits.video_workers, limits.video_waiting)
+        self.demo: gr.Blocks | None = None  # set by build_app: disconnect detection reads its queue
+        self._cancel_flags: dict[str, threading.Event] = {}
+
+    # ---- shared steps -------------------------------------------------------------------------
+
+    def model(self) -> Colorizer:
+        if self.colorizer is None:
+            raise visitor_error(texts.NO_MODEL)
+        return self.colorizer
+
+    def roots(self) -> list[Path]:
+        return [upload_folder(), EXAMPLES]
+
+    def job_folder(self) -> Path:
+        """A fresh folder for one job's results inside Gradio's cache: served in place, swept with uploads."""
+        cache = upload_folder()
+        cache.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="colorize-", dir=cache))
+
+    def _check_photo_size(self, path: Path) -> tuple[int, int]:
+        width, height = read_size(path)
+        if width * height > self.limits.max_image_pixels:
+            raise InputError(f"The image is {width}x{height} pixels, too large: the limit is "
+                             f"{self.limits.max_image_megapixels:.0f} megapixels.")
+        return width, height
+
+    def _in_room(self, room: WaitingRoom, progress: gr.Progress | None, cancelled=None):
+        def told(ahead: int) -> None:
+            if progress is not None:
+                where = "you are next" if ahead == 0 else f"{ahead} waiting ahead of you"
+                progress(0.0, desc=f"Waiting for a free worker: {where}")
+
+        return room.enter(told, cancelled)
+
+    def _new_photo(self, path: Path, render_size: int, progress: gr.Progress | None,
+                   key: str | None = None) -> tuple[Photo, PhotoRef]:
+        """Decode, predict and keep a photo (under `key` when given); the network runs once here."""
+        self._check_photo_size(path)
+        model = self.model()
+        with self._in_room(self.image_room, progress):
+            loaded = load_image(path, max_pixels=self.limits.max_image_pixels)
+            prediction = model.predict(loaded.pixels, render_size)
+        before = fit_within(_gray_to_rgb(loaded.pixels), PREVIEW_SIZE)
+        photo = Photo(prediction, before, path.name, loaded.icc_profile, loaded.exif, self.job_folder())
+        return photo, PhotoRef(self.photos.put(photo, key), path, render_size)
+
+    def _photo(self, ref: PhotoRef) -> Photo:
+        """The session's photo; predicted again from its upload when the store let it go."""
+        photo = self.photos.get(ref.key)
+        if photo is not None:
+            return photo
+        if not ref.source.is_file():
+            raise InputError("Your photo is no longer on the server; please upload it again.")
+        photo, _ = self._new_photo(ref.source, ref.render_size, None, key=ref.key)
+        return photo
+
+    def _save_png(self, photo: Photo, adjustments: Adjustments, folder: Path | None = None) -> str:
+        target = (folder or photo.folder or self.job_folder()) / f"{Path(photo.name).stem[:80] or 'image'}-colorized.png"
+        full = photo.prediction.render(adjustments)
+        return str(save_image(full, target, icc_profile=photo.icc_profile, exif=photo.exif, overwrite=True))
+
+    # ---- the public API ------------------------------------------------------------------------
+
+    @shown_to_visitors
+    def colorize_image(self, image: Any, intensity: float = defaults.INTENSITY,
+                       saturation: float = defaults.SATURATION, hue: float = defaults.HUE,
+                       render_size: int = defaults.RENDER_SIZE, progress: gr.Progress = gr.Progress()):
+        """Colorize a grayscale photo with the Zhang et al. (ECCV 2016) network.
+
+        Args:
+            image: The photo: JPEG, PNG, WebP, GIF, BMP or TIFF, up to 50 megapixels.
+            intensity: How strong the colors are, 0 (gray) to 2; 1 is the network's own.
+            saturation: Saturation multiplier, 0 to 2; 1 leaves it unchanged.
+            hue: Rotation of all hues in degrees, -180 to 180.
+            render_size: The network's input side in pixels, 64 to 1024, a multiple of 8; 224 is what it was trained on.
+        Returns:
+            The before/after pair at preview size (long side at most 2048 px), then the full-resolution PNG.
+        """
+        adjustments = _adjustments(intensity, saturation, hue)
+        size = check_render_size(render_size)
+        photo, _ = self._new_photo(upload_path(image, "a photo", self.roots()), size, progress)
+        after = photo.prediction.render(adjustments, PREVIEW_SIZE)
+        return (photo.before, after), self._save_png(photo, adjustments)
+
+    @shown_to_visitors
+    def colorize_batch(self, files: Any, intensity: float = defaults.INTENSITY,
+                       saturation: float = defaults.SATURATION, hue: float = defaults.HUE,
+                       render_size: int = defaults.RENDER_SIZE, progress: gr.Progress = gr.Progress()):
+        """Colorize several photos with the same settings, into one zip of PNGs.
+
+        Args:
+            files: Up to 20 photos, 100 megapixels together.
+            intensity: How strong the colors are, 0 (gray) to 2; 1 is the network's own.
+            saturation: Saturation multiplier, 0 to 2; 1 leaves it unchanged.
+            hue: Rotation of all hues in degrees, -180 to 180.
+            render_size: The network's input side in pixels, 64 to 1024, a multiple of 8.
+        Returns:
+            A zip of PNGs, with problems.txt naming any file that could not be colorized and why.
+        """
+        return self._batch(files, intensity, saturation, hue, render_size, progress)[0]
+
+    @shown_to_visitors
+    def colorize_video(self, video: Any, intensity: float = defaults.INTENSITY,
+                       saturation: float = defaults.SATURATION, hue: float = defaults.HUE,
+                       smoothing: float = defaults.SMOOTHING, keyframes: int = defaults.KEYFRAMES,
+                       render_size: int = defaults.RENDER_SIZE, request: gr.Request = None,
+                       progress: gr.Progress = gr.Progress()):
+        """Colorize a whole film: every frame, steady colors, the original sound, frame rate and length.
+
+        Args:
+            video: The film: MP4, MOV, WebM, AVI or MKV, up to 60 s, 1920x1080 and 60 frames a second.
+            intensity: How strong the colors are, 0 (gray) to 2; 1 is the network's own.
+            saturation: Saturation multiplier, 0 to 2; 1 leaves it unchanged.
+            hue: Rotation of all hues in degrees, -180 to 180.
+            smoothing: How steady colors are over time, 0 (every frame on its own) to 1.
+            keyframes: Most frames between network runs, 1 (every frame) to 8; colors are carried by motion between them.
+            render_size: The network's input side in pixels, 64 to 1024, a multiple of 8.
+        Returns:
+            The colorized MP4 (H.264, AAC sound).
+        """
+        return self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request, progress)[0]
+
+    # ---- batch and video cores (the page shows more than the API returns) ----------------------
+
+    def _batch(self, files, intensity, saturation, hue, render_size, progress) -> tuple[str, list[str]]:
+        adjustments = _adjustments(intensity, saturation, hue)
+        size = check_render_size(render_size)
+        paths = upload_paths(files, "one or more photos", self.roots())
+        limits = self.limits
+        if len(paths) > limits.max_batch_files:
+            raise InputError(f"{len(paths)} files were sent; the limit is {limits.max_batch_files} at once.")
+        problems: list[str] = []
+        sizes: dict[Path, tuple[int, int]] = {}
+        for path in paths:
+            try:
+                sizes[path] = self._check_photo_size(path)
+            except InputError as exc:
+                problems.append(f"{path.name}: {exc}")
+        megapixels = sum(w * h for w, h in sizes.values()) / 1e6
+        if megapixels > limits.max_batch_megapixels:
+            raise InputError(f"These photos have {megapixels:.0f} megapixels together; the limit is "
+                             f"{limits.max_batch_megapixels:.0f} at once.")
+        model = self.model()
+        folder = self.job_folder()
+        archive = folder / "colorized.zip"
+        names = plan_names(paths, Path(), "png")
+        with self._in_room(self.image_room, progress), atomic_write(archive) as partial:
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as bundle:
+                for path, name in progress.tqdm(list(zip(paths, names)), desc="Colorizing", unit="photos"):
+                    if path not in sizes:
+                        continue
+                    try:
+                        loaded = load_image(path, max_pixels=limits.max_image_pixels)
+                        result = model.colorize(loaded.pixels, adjustments, size)
+                    except InputError as exc:
+                        problems.append(f"{path.name}: {exc}")
+                        continue
+                    target = save_image(result, folder / name.name, icc_profile=loaded.icc_profile, exif=loaded.exif)
+                    bundle.write(target, target.name)
+                    target.unlink()
+                if problems:
+                    bundle.writestr("problems.txt", "\n".join(problems) + "\n")
+        if len(problems) == len(paths):
+            shutil.rmtree(folder, ignore_errors=True)
+            raise InputError("None of the files could be colorized: " + "; ".join(problems))
+        return str(archive), problems
+
+    def _video(self, video, intensity, saturation, hue, smoothing, keyframes, render_size, request, progress,
+               seconds: float | None = None) -> tuple[str, list[str]]:
+        """Run a whole video job (or its first `seconds`) in the video room; (path, warnings)."""
+        adjustments = _adjustments(intensity, saturation, hue)
+        options = VideoOptions(adjustments, _number(smoothing, "smoothing"), _whole(keyframes, "keyframes"),
+                               check_render_size(render_size))
+        path = upload_path(video, "a video", self.roots())
+        check_video(path, self.limits.video)  # refuse before waiting in line
+        model = self.model()
+        session = getattr(request, "session_hash", None) or f"anonymous-{threading.get_ident()}"
+        flag = self._cancel_flags.setdefault(session, threading.Event())
+        flag.clear()
+
+        def stop() -> bool:
+            return flag.is_set() or (self.demo is not None and not session_alive(self.demo, session))
+
+        def report(update) -> None:
+            left = f" · about {texts.duration(update.seconds_left)} left" if update.seconds_left else ""
+            progress(update.fraction, desc=update.describe() + left)
+
+        folder = self.job_folder()
+        try:
+            with self._in_room(self.video_room, progress, stop):
+                source = path
+                if seconds is not None:
+                    progress(0.0, desc=f"Cutting the first {seconds:g} seconds")
+                    source = trim(path, folder / f"{path.stem[:60] or 'video'}-first-{seconds:g}s.mp4", seconds)
+                target = folder / f"{path.stem[:60] or 'video'}-colorized.mp4"
+                result = colorize_video(source, target, model, adjustments, smoothing=options.smoothing,
+                                        keyframe_interval=options.keyframes, render_size=options.render_size,
+                                        limits=self.limits.video, progress=report, cancel=stop, speeds=self.speeds)
+                if source != path:
+                    source.unlink(missing_ok=True)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        finally:
+            self._cancel_flags.pop(session, None)
+        for warning in result.warnings:
+            gr.Warning(warning)
+        return str(result.path), list(result.warnings)
+
+    # ---- the page's image tab ------------------------------------------------------------------
+
+    @shown_to_visitors
+    def on_upload(self, image: Any, intensity: float, saturation: float, hue: float, render_size: int,
+                  progress: gr.Progress = gr.Progress()):
+        """A photo arrived: predict once, show before/after, offer the download, fit the render-size slider."""
+        adjustments = _adjustments(intensity, saturation, hue)
+        path = upload_path(image, "a photo", self.roots())
+        width, height = self._check_photo_size(path)
+        cap = render_size_cap(width, height)
+        size = min(check_render_size(render_size), cap)
+        photo, ref = self._new_photo(path, size, progress)
+        after = photo.prediction.render(adjustments, PREVIEW_SIZE)
+        png = self._save_png(photo, adjustments)
+        slider = gr.update(maximum=cap, value=size, info=self._render_info(size, cap, width * height))
+        return (photo.before, after), gr.update(value=png, interactive=True), ref, slider
+
+    @staticmethod
+    def on_upload_failed():
+        """Cleared, or an upload was refused: no broken thumbnail, no stale result, nothing to download."""
+        return None, None, gr.update(value=None, interactive=False), None
+
+    @shown_to_visitors
+    def on_controls(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float):
+        """A color control moved: re-render the preview from the cached prediction (no network)."""
+        if ref is None:
+            return gr.skip()
+        photo = self._photo(ref)
+        return photo.before, photo.prediction.render(_adjustments(intensity, saturation, hue), PREVIEW_SIZE)
+
+    @shown_to_visitors
+    def on_download(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float):
+        """The full-resolution PNG for the current controls, for the download button."""
+        if ref is None:
+            return gr.skip()
+        photo = self._photo(ref)
+        with self._in_room(self.image_room, None):
+            return gr.update(value=self._save_png(photo, _adjustments(intensity, saturation, hue)), interactive=True)
+
+    @shown_to_visitors
+    def on_render_size(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float,
+                       render_size: int, progress: gr.Progress = gr.Progress()):
+        """The render size changed: run the network again at the new size."""
+        if ref is None:
+            return gr.skip(), gr.skip(), gr.skip()
+        size = check_render_size(render_size)
+        photo, fresh = self._new_photo(upload_path(str(ref.source), "a photo", self.roots()), size, progress)
+        adjustments = _adjustments(intensity, saturation, hue)
+        pair = (photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE))
+        return pair, gr.update(value=self._save_png(photo, adjustments), interactive=True), fresh
+
+    def on_render_info(self, ref: PhotoRef | None, render_size: int):
+        """The expected time beside the render-size slider, as it moves."""
+        if ref is None:
+            return gr.update(info=self._render_info(_whole(render_size, "render size"), None, 0))
+        photo = self.photos.get(ref.key)
+        pixels = photo.prediction.L.size if photo is not None else 0
+        return gr.update(info=self._render_info(_whole(render_size, "render size"), None, pixels))
+
+    def _render_info(self, size: int, cap: int | None, pixels: int) -> str:
+        seconds = image_seconds(size, self.speeds, pixels)
+        text = f"The network's input side; 224 is what it was trained on. At {size}: about {texts.duration(seconds)}"
+        return text + (f" (up to {cap} for this photo)." if cap else ".")
+
+    @shown_to_visitors
+    def on_batch(self, files: Any, intensity: float, saturation: float, hue: float, render_size: int,
+                 progress: gr.Progress = gr.Progress()):
+        """Several photos from the page: the zip, and the skipped files named on the page."""
+        archive, problems = self._batch(files, intensity, saturation, hue, render_size, progress)
+        report = ("**Skipped:**\n" + "\n".join(f"- {p}" for p in problems)) if problems else "All photos colorized."
+        return archive, report
+
+    # ---- the page's video tab ------------------------------------------------------------------
+
+    @shown_to_visitors
+    def on_video_upload(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
+                        keyframes: int, render_size: int, progress: gr.Progress = gr.Progress()):
+        """A film arrived: one colorized frame from its middle (kept for the sliders) and the time it will take."""
+        if video is None:
+            return None, "", None, gr.update(interactive=False), gr.update(interactive=False)
+        path = upload_path(video, "a video", self.roots())
+        info = check_video(path, self.limits.video)
+        size = check_render_size(render_size)
+        frame = grab_frame(path, info, info.duration / 2)
+        with self._in_room(self.image_room, progress):
+            prediction = self.model().predict(frame, size)
+        photo = Photo(prediction, fit_within(frame, VIDEO_PREVIEW_SIZE), path.name)
+        ref = PhotoRef(self.photos.put(photo), path, size)
+        adjustments = _adjustments(intensity, saturation, hue)
+        pair = (photo.before, prediction.render(adjustments, VIDEO_PREVIEW_SIZE))
+        text = self._video_estimate(path, smoothing, keyframes, size)
+        return pair, text, ref, gr.update(interactive=True), gr.update(interactive=True)
+
+    @shown_to_visitors
+    def on_video_controls(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float):
+        """A color control moved: the preview frame follows at once (no network)."""
+        if ref is None:
+            return gr.skip()
+        photo = self.photos.get(ref.key)
+        if photo is None:
+            return gr.skip()
+        return photo.before, photo.prediction.render(_adjustments(intensity, saturation, hue), VIDEO_PREVIEW_SIZE)
+
+    @shown_to_visitors
+    def on_video_settings(self, ref: PhotoRef | None, smoothing: float, keyframes: int, render_size: int):
+        """Smoothing, keyframes or render size changed: the estimate follows."""
+        if ref is None:
+            return gr.skip()
+        return self._video_estimate(ref.source, smoothing, keyframes, check_render_size(render_size))
+
+    def _video_estimate(self, path: Path, smoothing: Any, keyframes: Any, render_size: int) -> str:
+        info = check_video(path, self.limits.video)
+        options = VideoOptions(smoothing=_number(smoothing, "smoothing"), keyframes=_whole(keyframes, "keyframes"),
+                               render_size=render_size)
+        whole = video_seconds(info, options, self.speeds)
+        return (f"**{texts.video_facts(info)}.** The whole film should take about **{texts.duration(whole)}** "
+                f"here; the first {self.limits.quick_try_seconds:g} seconds about "
+                f"{texts.duration(whole * min(1.0, self.limits.quick_try_seconds / info.duration))}.")
+
+    @shown_to_visitors
+    def on_video_run(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
+                     keyframes: int, render_size: int, request: gr.Request = None,
+                     progress: gr.Progress = gr.Progress()):
+        """The page's 'Colorize the whole video': the film, and a status line."""
+        path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request,
+                                     progress)
+        return path, "Done." + "".join(f" {w}" for w in warnings)
+
+    @shown_to_visitors
+    def on_video_try(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
+                     keyframes: int, render_size: int, request: gr.Request = None,
+                     progress: gr.Progress = gr.Progress()):
+        """The page's quick test: the first few seconds, to check the colors before a long run."""
+        seconds = self.limits.quick_try_seconds
+        path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request,
+                                     progress, seconds=seconds)
+        return path, f"The first {seconds:g} seconds, as a test." + "".join(f" {w}" for w in warnings)
+
+    @staticmethod
+    def on_video_started():
+        """A video job starts: clear the old result; only Cancel can be pressed."""
+        return (None, "Starting…", gr.update(interactive=False), gr.update(interactive=False),
+                gr.update(interactive=True))
+
+    @staticmethod
+    def on_video_finished():
+        return gr.update(interactive=True), gr.update(interactive=True), gr.update(interactive=False)
+
+    def on_cancel(self, request: gr.Request):
+        """Stop this visitor's video job at its next frame; its files go, the page says so."""
+        flag = self._cancel_flags.get(request.session_hash)
+        if flag is not None:
+            flag.set()
+        return None, "Cancelled: the job was stopped and its files deleted.", gr.update(interactive=False)
+
+    # ---- the gallery ---------------------------------------------------------------------------
+
+    @shown_to_visitors
+    def gallery_example(self, image: str, original: str):
+        """An example photo: its colorization, and a slider against the real colors where they exist."""
+        gray = load_image(upload_path(image, "a photo", self.roots())).pixels
+        colorized = self.model().colorize(gray)
+        reference = load_image(upload_path(original, "a photo", self.roots())).pixels
+        label = "Real colors / colorized" if reference.ndim == 3 else "Grayscale input / colorized"
+        return colorized, gr.update(value=(_gray_to_rgb(reference), colorized), label=label)
+
+    @shown_to_visitors
+    def gallery_video(self, video: str, progress: gr.Progress = gr.Progress()):
+        """An example film, colorized with the defaults (cached after the first visitor)."""
+        path = upload_path(video, "a video", self.roots())
+
+        def report(update) -> None:
+            progress(update.fraction, desc=update.describe())
+
+        target = self.job_folder() / f"{path.stem}-colorized.mp4"
+        return str(colorize_video(path, target, self.model(), progress=report, speeds=self.speeds).path)
+

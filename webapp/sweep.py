@@ -1,0 +1,71 @@
+"""Old uploads and results go, also after a restart: files past their age, then empty folders.
+
+Gradio's own `delete_cache` forgets what an earlier process wrote when that process was killed
+(SIGTERM on a Space restart); this sweep runs at startup and then every few minutes over the whole
+upload folder, and also removes work folders (`colorize-work-*`) that a killed job left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+log = logging.getLogger("colorization.app")
+WORK_PREFIX = "colorize-work-"
+
+
+def sweep(folder: Path, max_age: float, now: float | None = None) -> int:
+    """Delete files under `folder` older than `max_age` seconds and the folders left empty; count files."""
+    now = time.time() if now is None else now
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for root, dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            path = Path(root) / name
+            try:
+                if now - path.lstat().st_mtime > max_age:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        for name in dirs:
+            path = Path(root) / name
+            try:
+                if not path.is_symlink() and not any(path.iterdir()) and now - path.lstat().st_mtime > 60:
+                    path.rmdir()
+            except OSError:
+                continue
+    return removed
+
+
+def sweep_work_folders(max_age: float, now: float | None = None) -> None:
+    """Remove the work folders of video jobs whose process died before cleaning up."""
+    now = time.time() if now is None else now
+    for path in Path(tempfile.gettempdir()).glob(WORK_PREFIX + "*"):
+        try:
+            if now - path.stat().st_mtime > max_age:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def start_sweeper(folder: Path, max_age: float, every: float) -> threading.Thread:
+    """Sweep now, then every `every` seconds in a daemon thread."""
+
+    def loop() -> None:
+        while True:
+            removed = sweep(folder, max_age)
+            sweep_work_folders(max(max_age, 6 * 3600))
+            if removed:
+                log.info("Swept %d old upload(s) and result(s) from %s", removed, folder)
+            time.sleep(every)
+
+    thread = threading.Thread(target=loop, name="sweeper", daemon=True)
+    thread.start()
+    return thread

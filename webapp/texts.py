@@ -1,0 +1,48 @@
+"""The page's words: durations, the model's status, limits and video facts, as plain strings."""
+
+from __future__ import annotations
+
+from colorization import Colorizer
+from colorization.ffmpeg import VideoInfo
+
+from .limits import AppLimits
+
+NO_MODEL = ("The colorization model could not be fetched, so this demo cannot colorize right now. "
+            "The Space's owner can let it reach the Hugging Face Hub or put the three model files in a folder "
+            "named by COLORIZATION_MODEL; the server log lists every source that was tried.")
+
+
+def duration(seconds: float) -> str:
+    """'7 s', '2 min 5 s', '1 h 3 min': whole units a person reads at a glance."""
+    seconds = max(1, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def model_status(colorizer: Colorizer | None) -> str:
+    """Which weights answer: the released ones (verified by digest) or someone's own."""
+    if colorizer is None or colorizer.files is None:
+        return "Model: not loaded."
+    files = colorizer.files
+    weights = "released weights (verified)" if files.released else f"custom weights: {files.origin}"
+    return f"Model: Zhang et al. ECCV 2016, {weights}; {colorizer.backend.name} backend, {colorizer.precision}."
+
+
+def video_limits(limits: AppLimits) -> str:
+    return (f"Up to {limits.max_video_seconds:.0f} s, {limits.max_video_width}x{limits.max_video_height}, "
+            f"{limits.max_video_fps:.0f} frames a second, {limits.max_file_size.upper()} a file.")
+
+
+def page_limits(limits: AppLimits) -> str:
+    return (f"Uploads are used only to make your result; they and the results are deleted within "
+            f"{limits.keep_results_seconds // 60} minutes. Limits: photos up to {limits.max_image_megapixels:.0f} "
+            f"megapixels; several photos at once: up to {limits.max_batch_files} files and "
+            f"{limits.max_batch_megapixels:.0f} megapixels together; films: {video_limits(limits)}")
+
+
+def video_facts(info: VideoInfo) -> str:
+    return (f"{info.width}x{info.height}, {float(info.fps):.3g} fps, {info.duration:.1f} s "
+            f"({info.frame_count} frames), {'with' if info.has_audio else 'no'} sound")
