@@ -81,7 +81,10 @@ def _image_files(inputs: Sequence[Path]) -> list[Path]:
 
 
 def _warn(message: str) -> None:
-    print(f"colorize: {message}", file=sys.stderr)
+    """One line on stderr, above the progress bar when one is drawn."""
+    from tqdm import tqdm
+
+    tqdm.write(f"colorize: {message}", file=sys.stderr)
 
 
 def _run_images(args: argparse.Namespace, colorizer, adjustments) -> int:
@@ -144,10 +147,13 @@ def _run_video(args: argparse.Namespace, colorizer, adjustments) -> int:
 
 
 def _check_video_paths(args: argparse.Namespace) -> None:
-    """Refuse a bad output before the model loads: the input's own path, an existing file, no folder."""
+    """Refuse a bad output before the model loads (the input's own path, an existing file); create its folder."""
+    from .outputs import check_folder
     from .video import check_output
 
-    check_output(args.input, _video_target(args), args.overwrite)
+    target = _video_target(args)
+    check_output(args.input, target, args.overwrite, missing_folder_ok=True)
+    check_folder(target.parent)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,6 +26,7 @@ log = logging.getLogger("colorization")
 MAX_PIXELS = 50_000_000  # about 8000 x 6000; a 12-MP photo fits four times over
 ORIENTATION_TAG = 0x0112
 _NOT_AN_IMAGE = "This file is not an image we can read (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)."
+_DAMAGED = "The image file is damaged or truncated."
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,11 @@ def _read(source: str | os.PathLike | bytes) -> bytes:
     return data
 
 
-def read_size(source: str | os.PathLike | bytes) -> tuple[int, int]:
+def read_size(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
     """(width, height) from the file's header, without decoding the pixels.
 
     Raises:
-        InputError: missing, empty, or not an image we can read.
+        InputError: missing, empty, not an image we can read, or larger than `max_pixels`.
     """
     if isinstance(source, bytes):
         stream: io.BytesIO | Path = io.BytesIO(_read(source))
@@ -72,9 +73,17 @@ def read_size(source: str | os.PathLike | bytes) -> tuple[int, int]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(stream) as image:
-                return image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+                width, height = image.size
+    except UnidentifiedImageError:
         raise InputError(_NOT_AN_IMAGE) from None
+    except Image.DecompressionBombError as exc:  # Pillow's own, far larger, limit tripped first
+        raise _bomb(exc, max_pixels) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        log.info("Reading the header failed: %s", exc)  # the detail names decoder internals: for the log only
+        raise InputError(_DAMAGED) from None
+    if width * height > max_pixels:
+        raise _too_large(f"{width}x{height} pixels", max_pixels)
+    return width, height
 
 
 def load_image(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) -> LoadedImage:
@@ -99,13 +108,16 @@ def load_image(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) 
     except UnidentifiedImageError:
         raise InputError(_NOT_AN_IMAGE) from None
     except Image.DecompressionBombError as exc:  # Pillow's own, far larger, limit tripped first
-        pixels_declared = re.search(r"\((\d+) pixels\)", str(exc))
-        size = f"{int(pixels_declared.group(1)) / 1e6:.0f} megapixels" if pixels_declared else "huge"
-        raise _too_large(size, max_pixels) from None
+        raise _bomb(exc, max_pixels) from None
     except (OSError, SyntaxError, ValueError) as exc:
         log.info("Decoding failed: %s", exc)  # the detail names decoder internals: for the log only
-        raise InputError("The image file is damaged or truncated.") from None
+        raise InputError(_DAMAGED) from None
     return LoadedImage(pixels, image.info.get("icc_profile"), _exif_without_orientation(image), image.format)
+
+
+def _bomb(exc: Exception, max_pixels: int) -> InputError:
+    pixels_declared = re.search(r"\((\d+) pixels\)", str(exc))
+    return _too_large(f"{int(pixels_declared.group(1)) / 1e6:.0f} megapixels" if pixels_declared else "huge", max_pixels)
 
 
 def _too_large(size: str, max_pixels: int) -> InputError:

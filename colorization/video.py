@@ -30,7 +30,7 @@ from .color import NEUTRAL, Adjustments
 from .errors import Cancelled, ColorizationError, InputError, OutputError
 from .ffmpeg import VideoInfo, probe, read_frames
 from .keyframes import KeyframeChooser
-from .outputs import atomic_write, refusal
+from .outputs import atomic_write, check_folder, refusal
 from .pipeline import Colorizer, Prediction, check_render_size
 
 log = logging.getLogger("colorization")
@@ -229,18 +229,16 @@ def check_video(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoI
     return info
 
 
-def check_output(src: Path, dst: Path, overwrite: bool = False) -> None:
+def check_output(src: Path, dst: Path, overwrite: bool = False, missing_folder_ok: bool = False) -> None:
     """Refuse, before any work, an output that would replace the input or an existing file, or that
-    cannot be written."""
+    cannot be written (a missing folder too, unless the caller will create it)."""
     if dst.suffix.lower() not in VIDEO_SUFFIXES:
         raise OutputError(f"The output must end in {', '.join(sorted(VIDEO_SUFFIXES))}, not {dst.name!r}.")
     problem = refusal(dst, [src], overwrite)
     if problem:
         raise OutputError(problem[0].upper() + problem[1:] + ".")
-    if not dst.parent.is_dir():
-        raise OutputError(f"The folder {dst.parent} does not exist.")
-    if not os.access(dst.parent, os.W_OK | os.X_OK):
-        raise OutputError(f"Cannot write into {dst.parent}: permission denied.")
+    if dst.parent.exists() or not missing_folder_ok:
+        check_folder(dst.parent, create=False)
 
 
 def colorize_video(

@@ -103,3 +103,41 @@ def test_fixture_colors_through_onnx(fixed_dir):
     colorizer = Colorizer.from_pretrained(fixed_dir, backend="onnxruntime")
     out = colorizer.colorize(np.full((9, 9), 118, np.uint8))
     assert (out == models.lab_to_rgb8(models.lightness_of_gray(118), *models.FIXED_AB)).all()
+
+
+def test_an_unreadable_cached_translation_is_rebuilt_not_fatal(fixed_dir, tmp_path, caplog):
+    for item in fixed_dir.iterdir():
+        if item.suffix != ".onnx":
+            (tmp_path / item.name).write_bytes(item.read_bytes())
+    files = resolve_model_files(tmp_path)
+    cached = tmp_path / onnx_backend.onnx_name(files)
+    cached.write_bytes(b"\x08\x07 this is not an ONNX model")  # a half-written or rotten cache file
+    caplog.set_level("WARNING", logger="colorization")
+    colorizer = Colorizer(OnnxBackend(files))
+    assert "could not be loaded" in caplog.text and "translating it again" in caplog.text
+    out = colorizer.colorize(np.full((9, 9), 118, np.uint8))
+    assert (out == models.lab_to_rgb8(models.lightness_of_gray(118), *models.FIXED_AB)).all()
+    assert cached.stat().st_size > 1000  # replaced by a good translation
+
+
+def test_the_onnx_package_accepts_our_translation(real_arch_dir):
+    """Our small protobuf writer produces a model the reference checker accepts (onnx: test-only)."""
+    import onnx
+
+    files = resolve_model_files(real_arch_dir)
+    model = onnx.load_model_from_string(onnx_backend.translate(files))
+    onnx.checker.check_model(model, full_check=True)
+    ops = [n.op_type for n in model.graph.node]
+    assert ops.count("Conv") == 23 and ops.count("ConvTranspose") == 1 and ops.count("BatchNormalization") == 7
+    assert model.graph.input[0].name == "data_l" and model.graph.output[0].name == "class8_ab"
+
+
+def test_the_device_follows_what_onnxruntime_offers():
+    from colorization.onnx_backend import CPU, CUDA, choose_providers
+
+    assert choose_providers([CUDA, CPU]) == [CUDA, CPU]
+    assert choose_providers([CPU]) == [CPU]
+    assert choose_providers([CUDA, CPU], "cpu") == [CPU]
+    assert choose_providers([CPU], "cuda") == [CPU]  # asked for, not there: a warning, the CPU
+    with pytest.raises(ValueError, match="Unknown device 'tpu'"):
+        choose_providers([CPU], "tpu")

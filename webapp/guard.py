@@ -18,11 +18,10 @@ _EVENT_PATHS = ("/queue/join", "/call/", "/run/", "/api/predict")
 
 
 def names_a_link(data: Any) -> bool:
-    """True when any dict inside `data` has a "path" or "url" that is a link."""
+    """True when any string inside the event's `data` (a file's path or url included) is a link."""
+    if isinstance(data, str):
+        return is_link(data)
     if isinstance(data, dict):
-        for key in ("path", "url"):
-            if isinstance(data.get(key), str) and is_link(data[key]):
-                return True
         return any(names_a_link(v) for v in data.values())
     if isinstance(data, list):
         return any(names_a_link(v) for v in data)
@@ -50,8 +49,8 @@ class RefuseLinks:
             if not message.get("more_body"):
                 break
         try:
-            refused = names_a_link(json.loads(body or b"null"))
-        except ValueError:
+            refused = names_a_link((json.loads(body or b"null") or {}).get("data"))
+        except (ValueError, AttributeError):
             refused = False  # not JSON: Gradio answers it itself
         if refused:
             await _answer(send, 400, LINKS_REFUSED)

@@ -103,11 +103,7 @@ class ColorizeApp:
         return Path(tempfile.mkdtemp(prefix="colorize-", dir=cache))
 
     def _check_photo_size(self, path: Path) -> tuple[int, int]:
-        width, height = read_size(path)
-        if width * height > self.limits.max_image_pixels:
-            raise InputError(f"The image is {width}x{height} pixels, too large: the limit is "
-                             f"{self.limits.max_image_megapixels:.0f} megapixels.")
-        return width, height
+        return read_size(path, self.limits.max_image_pixels)
 
     def _in_room(self, room: WaitingRoom, progress: gr.Progress | None, cancelled=None):
         def told(ahead: int) -> None:
@@ -117,9 +113,10 @@ class ColorizeApp:
 
         return room.enter(told, cancelled)
 
-    def _new_photo(self, path: Path, render_size: int, progress: gr.Progress | None,
-                   key: str | None = None) -> tuple[Photo, PhotoRef]:
-        """Decode, predict and keep a photo (under `key` when given); the network runs once here."""
+    def _new_photo(self, path: Path, render_size: int, progress: gr.Progress | None, keep: bool = True,
+                   key: str | None = None) -> tuple[Photo, PhotoRef | None]:
+        """Decode and predict a photo, and keep it for the sliders (under `key` when given) unless the
+        caller is the API, which re-renders nothing; the network runs once here."""
         self._check_photo_size(path)
         model = self.model()
         with self._in_room(self.image_room, progress):
@@ -127,7 +124,7 @@ class ColorizeApp:
             prediction = model.predict(loaded.pixels, render_size)
         before = fit_within(_gray_to_rgb(loaded.pixels), PREVIEW_SIZE)
         photo = Photo(prediction, before, path.name, loaded.icc_profile, loaded.exif, self.job_folder())
-        return photo, PhotoRef(self.photos.put(photo, key), path, render_size)
+        return photo, (PhotoRef(self.photos.put(photo, key), path, render_size) if keep else None)
 
     def _photo(self, ref: PhotoRef) -> Photo:
         """The session's photo; predicted again from its upload when the store let it go."""
@@ -163,7 +160,7 @@ class ColorizeApp:
         """
         adjustments = _adjustments(intensity, saturation, hue)
         size = check_render_size(render_size)
-        photo, _ = self._new_photo(upload_path(image, "a photo", self.roots()), size, progress)
+        photo, _ = self._new_photo(upload_path(image, "a photo", self.roots()), size, progress, keep=False)
         after = photo.prediction.render(adjustments, PREVIEW_SIZE)
         return (photo.before, after), self._save_png(photo, adjustments)
 

@@ -22,7 +22,7 @@ WORK_PREFIX = "colorize-work-"
 def sweep(folder: Path, max_age: float, now: float | None = None) -> int:
     """Delete files under `folder` older than `max_age` seconds and the folders left empty; count files."""
     now = time.time() if now is None else now
-    removed = 0
+    removed, emptied = 0, set()
     if not folder.is_dir():
         return 0
     for root, dirs, files in os.walk(folder, topdown=False):
@@ -32,13 +32,16 @@ def sweep(folder: Path, max_age: float, now: float | None = None) -> int:
                 if now - path.lstat().st_mtime > max_age:
                     path.unlink()
                     removed += 1
+                    emptied.add(path.parent)
             except OSError:
                 continue
         for name in dirs:
             path = Path(root) / name
-            try:
-                if not path.is_symlink() and not any(path.iterdir()) and now - path.lstat().st_mtime > 60:
+            try:  # a folder emptied now, or empty for a minute (not one an upload is just being written into)
+                if not path.is_symlink() and not any(path.iterdir()) and (
+                        path in emptied or now - path.lstat().st_mtime > 60):
                     path.rmdir()
+                    emptied.add(path.parent)
             except OSError:
                 continue
     return removed

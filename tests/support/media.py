@@ -100,5 +100,6 @@ def damaged_in_the_middle(src: Path, dst: Path) -> Path:
     start = data.find(b"mdat") + 8
     middle = start + (len(data) - start) // 2
     data[middle:middle + 3000] = np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_bytes(bytes(data))
     return dst

@@ -15,12 +15,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(colorizer: Colorizer | None, error: str | None = None, mcp: bool = False, **limits):
+def serving(handlers, mcp: bool = False):
+    """Serve a ColorizeApp; yields (url, demo)."""
     import app
-    from webapp.handlers import ColorizeApp
-    from webapp.limits import AppLimits
 
-    handlers = ColorizeApp(colorizer, error, AppLimits(**limits))
     demo = app.build_app(handlers)
     port = free_port()
     app.launch(demo, handlers.limits, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
@@ -29,3 +27,13 @@ def running_app(colorizer: Colorizer | None, error: str | None = None, mcp: bool
         yield f"http://127.0.0.1:{port}/", demo
     finally:
         demo.close()
+
+
+@contextmanager
+def running_app(colorizer: Colorizer | None, error: str | None = None, mcp: bool = False, **limits):
+    """Serve the app around `colorizer` with the given AppLimits fields; yields (url, demo)."""
+    from webapp.handlers import ColorizeApp
+    from webapp.limits import AppLimits
+
+    with serving(ColorizeApp(colorizer, error, AppLimits(**limits)), mcp) as served:
+        yield served

@@ -1,0 +1,189 @@
+"""The app's handlers and helpers called directly, without a server: what a newcomer changes first."""
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorization import Cancelled, InputError
+from support import models
+from webapp import texts
+from webapp.guard import names_a_link
+from webapp.handlers import EXAMPLES, ColorizeApp, render_size_cap
+from webapp.rooms import RoomFull, WaitingRoom
+from webapp.store import Photo, PhotoStore
+from webapp.sweep import sweep
+from webapp.uploads import NOT_AVAILABLE, upload_folder, upload_path
+
+
+@pytest.fixture(scope="module")
+def handlers(fixed_colorizer) -> ColorizeApp:
+    return ColorizeApp(fixed_colorizer)
+
+
+def test_colorize_image_called_directly(handlers):
+    (before, after), png = handlers.colorize_image({"path": str(EXAMPLES / "images" / "coins.png")})
+    assert before.shape == after.shape and before.dtype == after.dtype == np.uint8
+    result = np.asarray(Image.open(png))
+    assert result.shape[:2] == before.shape[:2] and Path(png).is_relative_to(upload_folder())
+    gray = np.asarray(Image.open(EXAMPLES / "images" / "coins.png"))
+    expected = models.lab_to_rgb8(models.lightness_of_gray(int(gray[10, 10])), *models.FIXED_AB)
+    np.testing.assert_array_equal(result[10, 10], expected)
+
+
+def test_a_handler_refuses_a_server_path_with_the_same_words_whether_it_exists_or_not(handlers, tmp_path):
+    real = tmp_path / "real.png"
+    Image.new("L", (4, 4)).save(real)
+    for value in ({"path": str(real)}, {"path": str(tmp_path / "missing.png")}, "/etc/passwd"):
+        with pytest.raises(gr.Error) as refused:
+            handlers.on_upload(value, 1.0, 1.0, 0.0, 224)
+        assert refused.value.message == NOT_AVAILABLE
+    with pytest.raises(gr.Error, match="Please upload a photo first"):
+        handlers.colorize_image(None)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"intensity": "1"}, "intensity must be a number"),
+    ({"intensity": 3.0}, "intensity must be between 0 and 2"),
+    ({"hue": float("nan")}, "hue must be a number of degrees"),
+    ({"render_size": 100}, "render size must be a multiple of 8"),
+    ({"render_size": 224.5}, "render size must be a whole number"),
+    ({"render_size": True}, "render size must be a whole number"),
+])
+def test_bad_settings_are_refused_with_their_reason(handlers, bad, message):
+    settings = {"intensity": 1.0, "saturation": 1.0, "hue": 0.0, "render_size": 224, **bad}
+    with pytest.raises(gr.Error, match=message):
+        handlers.colorize_image({"path": str(EXAMPLES / "images" / "coins.png")}, **settings)
+
+
+def test_upload_path_follows_symlinks_out_and_refuses_them(tmp_path):
+    root = tmp_path / "uploads"
+    root.mkdir()
+    inside = root / "ok.png"
+    inside.write_bytes(b"x")
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"x")
+    (root / "link.png").symlink_to(outside)
+    assert upload_path({"path": str(inside)}, "a photo", [root]) == inside.resolve()
+    for value in (str(root / "link.png"), str(root / ".." / "outside.png"), str(root)):
+        with pytest.raises(InputError, match="not available"):
+            upload_path(value, "a photo", [root])
+    with pytest.raises(InputError, match="Links are not fetched"):
+        upload_path({"path": "https://example.com/a.png"}, "a photo", [root])
+
+
+def test_links_anywhere_in_an_event_are_found():
+    assert names_a_link([{"path": "HTTPS://x/y.png"}, 1.0])
+    assert names_a_link([[{"url": "data:image/png;base64,AAAA"}]])
+    assert names_a_link(["ftp://host/file"])
+    assert not names_a_link([{"path": "/tmp/gradio/abc/photo.png"}, "#ff0000", 224, None])
+
+
+def test_the_waiting_room_admits_in_order_and_refuses_beyond_its_places():
+    room = WaitingRoom("photo", workers=1, waiting=2)
+    release, order, told = threading.Event(), [], []
+
+    def job(name: str) -> None:
+        with room.enter(on_wait=lambda ahead: told.append((name, ahead))):
+            order.append(name)
+            release.wait(10)
+
+    threads = [threading.Thread(target=job, args=(name,)) for name in "abc"]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.1)
+    assert room.occupancy == (1, 2)
+    with pytest.raises(RoomFull, match=r"The photo queue is full \(1 running, 2 waiting\)"):
+        with room.enter():
+            pass
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["a", "b", "c"] and ("c", 1) in told and ("b", 0) in told
+    assert room.occupancy == (0, 0)
+
+
+def test_leaving_the_line_frees_the_place():
+    room = WaitingRoom("video", workers=1, waiting=1)
+    release, stop = threading.Event(), threading.Event()
+    outcome = []
+
+    def running() -> None:
+        with room.enter():
+            release.wait(10)
+
+    def waiting() -> None:
+        try:
+            with room.enter(cancelled=stop.is_set):
+                outcome.append("ran")
+        except Cancelled:
+            outcome.append("left")
+
+    first, second = threading.Thread(target=running), threading.Thread(target=waiting)
+    first.start()
+    time.sleep(0.1)
+    second.start()
+    time.sleep(0.1)
+    stop.set()
+    second.join(5)
+    assert outcome == ["left"] and room.occupancy == (1, 0)
+    release.set()
+    first.join(5)
+
+
+def test_the_photo_store_keeps_within_its_budget_least_recent_first(fixed_colorizer):
+    prediction = fixed_colorizer.predict(np.zeros((100, 100), np.uint8))
+    store = PhotoStore(budget=3 * Photo(prediction, np.zeros((1, 1, 3), np.uint8), "x").nbytes, ttl=3600)
+    keys = [store.put(Photo(prediction, np.zeros((1, 1, 3), np.uint8), f"p{i}")) for i in range(3)]
+    assert store.get(keys[0]) is not None  # used: now the most recent
+    fourth = store.put(Photo(prediction, np.zeros((1, 1, 3), np.uint8), "p3"))
+    assert store.get(keys[1]) is None and store.get(keys[0]) and store.get(keys[2]) and store.get(fourth)
+    assert store.nbytes <= store.budget
+
+
+def test_sweep_removes_old_files_and_empty_folders_only(tmp_path):
+    old, fresh = tmp_path / "a" / "old.png", tmp_path / "b" / "fresh.png"
+    for path in (old, fresh):
+        path.parent.mkdir()
+        path.write_bytes(b"x")
+    os.utime(old, (time.time() - 100, time.time() - 100))
+    assert sweep(tmp_path, max_age=50) == 1
+    assert not old.parent.exists() and fresh.exists()
+
+
+def test_render_size_is_capped_at_the_photo_s_own_size():
+    assert render_size_cap(300, 200) == 304
+    assert render_size_cap(40, 30) == 64
+    assert render_size_cap(8000, 6000) == 1024
+
+
+def test_the_gallery_cache_belongs_to_the_loaded_weights(fixed_colorizer, brightness_colorizer):
+    import app
+
+    folders = set()
+    for colorizer in (fixed_colorizer, brightness_colorizer):
+        app.build_app(ColorizeApp(colorizer))
+        folders.add(os.environ["GRADIO_EXAMPLES_CACHE"])
+        assert colorizer.files.weights_sha256[:12] in os.environ["GRADIO_EXAMPLES_CACHE"]
+    assert len(folders) == 2
+
+
+def test_page_words():
+    assert [texts.duration(s) for s in (0.2, 59.4, 61, 3725)] == ["1 s", "59 s", "1 min 1 s", "1 h 2 min"]
+    assert "\\n" not in texts.NO_MODEL and len(texts.NO_MODEL.split(". ")) <= 3
+
+
+def test_the_page_says_which_weights_answer(fixed_colorizer):
+    from dataclasses import replace
+
+    from colorization import Colorizer
+
+    assert f"custom weights: {fixed_colorizer.files.origin}" in texts.model_status(fixed_colorizer)
+    released = Colorizer(fixed_colorizer.backend, replace(fixed_colorizer.files, released=True))
+    assert "released weights (verified)" in texts.model_status(released)
+    assert texts.model_status(None) == "Model: not loaded."
