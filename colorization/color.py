@@ -95,13 +95,21 @@ def adjust_chroma(ab: np.ndarray, intensity: float = 1.0, hue: float = 0.0) -> n
     return np.stack([a * cos - b * sin, a * sin + b * cos], axis=-1)
 
 
-def compose(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """Join full-size L with a/b (upsampled bilinearly when smaller); float32 RGB clipped to [0, 1]."""
-    height, width = L.shape
+def upsample_ab(ab: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The a and b planes at height x width (bilinear, as the OpenCV sample does)."""
     a, b = (np.ascontiguousarray(ab[..., i]) for i in (0, 1))
     if ab.shape[:2] != (height, width):
         a = cv2.resize(a, (width, height), interpolation=cv2.INTER_LINEAR)
         b = cv2.resize(b, (width, height), interpolation=cv2.INTER_LINEAR)
+    return a, b
+
+
+def compose(L: np.ndarray, ab: np.ndarray, correction: np.ndarray | None = None) -> np.ndarray:
+    """Join full-size L with a/b (upsampled bilinearly when smaller) plus an optional full-size a/b
+    correction; float32 RGB clipped to [0, 1]."""
+    a, b = upsample_ab(ab, *L.shape)
+    if correction is not None:
+        a, b = a + correction[..., 0], b + correction[..., 1]
     rgb = cv2.cvtColor(cv2.merge([L, a, b]), cv2.COLOR_Lab2RGB)
     return np.clip(rgb, 0.0, 1.0, out=rgb)  # out-of-gamut colors saturate, never wrap
 

@@ -16,12 +16,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import color, defaults
+from . import color, defaults, propagate
 from .backends import Backend, load_backend
 from .color import NEUTRAL, Adjustments
 from .errors import InputError
 from .fetch import resolve_model_files
+from .hints import HintMap, Stroke, draw, parse_hints
 from .model_files import KNOWN_SOURCES, HubSource, ModelFiles
+
+Hints = HintMap | Sequence[Stroke] | Sequence[dict] | str | None
 
 
 def check_render_size(size: int) -> int:
@@ -69,30 +72,91 @@ def split_image(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 @dataclass(frozen=True)
 class Prediction:
-    """The network's answer for one image, cheap to render again with any adjustments.
+    """The network's answer for one image, cheap to render again with any adjustments and hints.
 
     L is the input's full-resolution lightness (kept exactly), ab the low-resolution prediction.
-    A Prediction belongs to its caller: the app keeps one per visitor session.
+    A Prediction belongs to its caller: the app keeps one per visitor's photo. Hints (strokes, see
+    `hints`) correct the colors where they are wrong without running the network again.
     """
 
     L: np.ndarray
     ab: np.ndarray
     alpha: np.ndarray | None = None
     _fitted: dict = field(default_factory=dict, compare=False, repr=False)
+    _hinting: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.L.shape[:2]
 
-    def render(self, adjustments: Adjustments = NEUTRAL, size: int | None = None) -> np.ndarray:
-        """Compose the colorized image, optionally fitted within `size` pixels on its long side."""
+    @property
+    def hint_grid(self) -> tuple[int, int]:
+        """(height, width) of the grid hints are solved on."""
+        return propagate.work_size(*self.shape)
+
+    def render(self, adjustments: Adjustments = NEUTRAL, size: int | None = None, hints: Hints = None) -> np.ndarray:
+        """Compose the colorized image, optionally fitted within `size` pixels on its long side.
+
+        Without hints (None, [] or "") the output is exactly the prediction's; with them, the hinted
+        regions take the hints' chroma, the photo's lightness stays its own.
+        """
         L, alpha = self._fit(size)
         if adjustments.intensity == 0.0:
             out = color.to_uint8(color.gray(L))
         else:
             ab = color.adjust_chroma(self.ab, adjustments.intensity, adjustments.hue)
-            out = color.scale_saturation(color.to_uint8(color.compose(L, ab)), adjustments.saturation)
+            rgb = color.compose(L, ab, self._correction(adjustments, L, hints))
+            out = color.scale_saturation(color.to_uint8(rgb), adjustments.saturation)
         return out if alpha is None else np.dstack([out, alpha])
+
+    def chroma(self, adjustments: Adjustments = NEUTRAL, size: int | None = None, hints: Hints = None) -> np.ndarray:
+        """The a/b that `render` composes (HxWx2, before saturation and before clipping to RGB)."""
+        L, _ = self._fit(size)
+        ab = color.adjust_chroma(self.ab, adjustments.intensity, adjustments.hue)
+        a, b = color.upsample_ab(ab, *L.shape)
+        correction = self._correction(adjustments, L, hints)
+        out = np.stack([a, b], axis=-1)
+        return out if correction is None else out + correction
+
+    def hint_map(self, hints: Hints) -> HintMap | None:
+        """Hints drawn on this photo's grid; None when there are none."""
+        if hints is None or isinstance(hints, HintMap):
+            return None if hints is None or hints.empty else hints
+        if isinstance(hints, (list, tuple)) and hints and all(isinstance(h, Stroke) for h in hints):
+            strokes = list(hints)
+        else:
+            strokes = parse_hints(hints)
+        if not strokes:
+            return None
+        height, width = self.hint_grid
+        return draw(strokes, width, height)
+
+    def prepare_hints(self) -> tuple[np.ndarray, np.ndarray, propagate.Grid]:
+        """The photo's hint grid (lightness, prediction and graph on it), built once; the app builds
+        it at upload so that the first stroke answers as fast as the next."""
+        cache = self._hinting
+        if "grid" not in cache:
+            height, width = self.hint_grid
+            L_grid = cv2.resize(self.L, (width, height), interpolation=cv2.INTER_AREA)
+            base = np.stack(color.upsample_ab(self.ab, height, width), axis=-1)
+            cache["grid"] = (L_grid, base, propagate.Grid.of(L_grid))
+        return cache["grid"]
+
+    def _correction(self, adjustments: Adjustments, L: np.ndarray, hints: Hints) -> np.ndarray | None:
+        """The hints' full-size a/b correction, solved once per set of hints, adjusted like the prediction."""
+        hint_map = self.hint_map(hints)
+        if hint_map is None:
+            return None
+        if hint_map.mask.shape != self.hint_grid:
+            raise InputError(f"hints drawn on a {hint_map.mask.shape} grid; this photo's is {self.hint_grid}")
+        L_grid, base, grid = self.prepare_hints()
+        cache = self._hinting  # each entry is one tuple, replaced whole: safe between threads
+        key = hint_map.key()
+        solved = cache.get("solved")
+        if solved is None or solved[0] != key:
+            solved = cache["solved"] = (key, grid.correction(base, hint_map))
+        adjusted = color.adjust_chroma(solved[1], adjustments.intensity, adjustments.hue)
+        return propagate.upsample(adjusted, L_grid, L)
 
     def _fit(self, size: int | None) -> tuple[np.ndarray, np.ndarray | None]:
         """L and alpha within `size` on the long side, computed once per size (slider re-renders reuse it)."""

@@ -6,11 +6,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from support.media import frame_times, make_clip, streams
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # real processes, real MP4 files
 
 
 def run(*args, model=None, timeout=300):

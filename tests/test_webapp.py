@@ -79,9 +79,12 @@ def test_upload_path_follows_symlinks_out_and_refuses_them(tmp_path):
 
 def test_links_anywhere_in_an_event_are_found():
     assert names_a_link([{"path": "HTTPS://x/y.png"}, 1.0])
-    assert names_a_link([[{"url": "data:image/png;base64,AAAA"}]])
+    assert names_a_link([[{"path": "data:image/png;base64,AAAA"}]])
     assert names_a_link(["ftp://host/file"])
     assert not names_a_link([{"path": "/tmp/gradio/abc/photo.png"}, "#ff0000", 224, None])
+    # what a browser sends for its own upload: the path, and this server's address of it
+    assert not names_a_link([{"path": "/tmp/gradio/abc/p.png", "url": "http://127.0.0.1:7860/gradio_api/file=/tmp/gradio/abc/p.png",
+                              "meta": {"_type": "gradio.FileData"}}])
 
 
 def test_the_waiting_room_admits_in_order_and_refuses_beyond_its_places():

@@ -18,11 +18,15 @@ _EVENT_PATHS = ("/queue/join", "/call/", "/run/", "/api/predict")
 
 
 def names_a_link(data: Any) -> bool:
-    """True when any string inside the event's `data` (a file's path or url included) is a link."""
+    """True when a value of the event's `data`, or a file value's path, is a link.
+
+    A file value's "url" is not looked at: the browser sets it to this server's own address of
+    the upload, and Gradio reads a file from its "path".
+    """
     if isinstance(data, str):
         return is_link(data)
     if isinstance(data, dict):
-        return any(names_a_link(v) for v in data.values())
+        return any(names_a_link(v) for k, v in data.items() if k != "url")
     if isinstance(data, list):
         return any(names_a_link(v) for v in data)
     return False

@@ -31,11 +31,11 @@ def _head_blobs() -> tuple[str, str, list[np.ndarray]]:
     return ("class8_ab", "Convolution", [np.zeros((2, N_BINS, 1, 1), np.float32), np.zeros(2, np.float32)])
 
 
-def fixed_color_model(folder: Path) -> Path:
-    """Predicts FIXED_AB everywhere: one logit wins the softmax by 52, so p = 1 in float32."""
+def fixed_color_model(folder: Path, ab: tuple[int, int] = FIXED_AB) -> Path:
+    """Predicts `ab` everywhere: one logit wins the softmax by 52, so p = 1 in float32."""
     weights = np.zeros((N_BINS, 1, 4, 4), np.float32)
     bias = np.zeros(N_BINS, np.float32)
-    bias[bin_of(*FIXED_AB)] = 20.0
+    bias[bin_of(*ab)] = 20.0
     return arch.write_model(folder, _stack(), weights=[("conv8_313", "Convolution", [weights, bias]), _head_blobs()],
                             points=POINTS)
 
