@@ -26,6 +26,7 @@ from webapp.uploads import upload_folder  # noqa: E402
 
 log = logging.getLogger("colorization.app")
 PRIVATE = dict(api_visibility="private")
+HINT_COLORS = ["#2b5fd9", "#3f9b4a", "#c8382e", "#e3c04a", "#8a5a3c", "#e8b596", "#7a7f87"]  # sky, leaf, red, gold, brown, skin, slate
 RAW = dict(preprocess=False)  # handlers see file values as sent and check them themselves (webapp.uploads)
 
 
@@ -69,6 +70,16 @@ def image_tab(app: ColorizeApp) -> None:
         slider = gr.ImageSlider(label="Before / after", buttons=["fullscreen"], max_height=600,
                                 elem_id="result-slider", interactive=False)
     download = gr.DownloadButton("Download full resolution (PNG)", elem_id="download", interactive=False)
+    with gr.Accordion("A color is wrong? Paint hints", open=False, elem_id="hints-panel"):
+        gr.Markdown("Pick a color and paint a stroke (or click) where that color belongs: it spreads over the region "
+                    "up to its edges, keeps the photo's own lightness, and the result follows after each stroke. "
+                    "Undo strokes with the editor's arrow; the download includes the hints.")
+        editor = gr.ImageEditor(label="Paint on your photo", type="numpy", image_mode="RGBA", format="png",
+                                sources=[], layers=False, transforms=[], elem_id="hint-editor", height=420,
+                                brush=gr.Brush(colors=[(c, 0.75) for c in HINT_COLORS], color_mode="defaults"))
+        clear_hints = gr.Button("Clear all hints", size="sm")
+    hints = described(gr.JSON(visible=False), "Optional color hints: a list of strokes "
+                      '{"points": [[x, y], ...], "color": "#rrggbb", "size": 0.02}, x and y as fractions of the photo.')
     with gr.Row():
         with gr.Column():
             controls = color_sliders("image")
@@ -84,17 +95,20 @@ def image_tab(app: ColorizeApp) -> None:
     photo = gr.State(None)
 
     inputs = [image_in, *controls, render_size]
-    gr.Button(visible=False).click(app.colorize_image, inputs, [slider, download], api_name="colorize_image", **RAW)
+    gr.Button(visible=False).click(app.colorize_image, [*inputs, hints], [slider, download], api_name="colorize_image",
+                                   **RAW)
     gr.Button(visible=False).click(app.colorize_batch, [many_in, *controls, render_size], [many_out],
                                    api_name="colorize_batch", **RAW)
-    image_in.upload(app.on_upload, inputs, [slider, download, photo, render_size], trigger_mode="always_last",
-                    **RAW, **PRIVATE).failure(app.on_upload_failed, None, [image_in, slider, download, photo], **PRIVATE)
-    image_in.clear(app.on_upload_failed, None, [image_in, slider, download, photo], **PRIVATE)
-    gr.on([c.input for c in controls], app.on_controls, [photo, *controls], [slider], trigger_mode="always_last",
-          **RAW, **PRIVATE).then(app.on_download, [photo, *controls], [download], trigger_mode="always_last",
-                                 **RAW, **PRIVATE)
+    cleared = [image_in, slider, download, photo, editor]
+    image_in.upload(app.on_upload, inputs, [slider, download, photo, render_size, editor], trigger_mode="always_last",
+                    **RAW, **PRIVATE).failure(app.on_upload_failed, None, cleared, **PRIVATE)
+    image_in.clear(app.on_upload_failed, None, cleared, **PRIVATE)
+    gr.on([c.input for c in controls] + [editor.input], app.on_controls, [photo, *controls, editor], [slider],
+          trigger_mode="always_last", **RAW, **PRIVATE).then(
+        app.on_download, [photo, *controls, editor], [download], trigger_mode="always_last", **RAW, **PRIVATE)
+    clear_hints.click(app.on_clear_hints, [editor], [editor], **RAW, **PRIVATE)
     render_size.input(app.on_render_info, [photo, render_size], [render_size], queue=False, **RAW, **PRIVATE)
-    render_size.release(app.on_render_size, [photo, *controls, render_size], [slider, download, photo],
+    render_size.release(app.on_render_size, [photo, *controls, render_size, editor], [slider, download, photo],
                         trigger_mode="always_last", **RAW, **PRIVATE)
     many_go.click(app.on_batch, [many_in, *controls, render_size], [many_out, many_report], **RAW, **PRIVATE)
 

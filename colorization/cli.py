@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("inputs", nargs="+", type=Path, help="image files or folders")
     image.add_argument("-o", "--output", type=Path, required=True, help="folder for the results (created if missing)")
     image.add_argument("--format", choices=["png", "jpg", "webp"], default="png", help="output format (default png)")
+    image.add_argument("--hints", type=Path, default=None, metavar="FILE.json",
+                       help='color hints for every photo: a JSON list of strokes, [{"points": [[x, y], ...], '
+                            '"color": "#rrggbb", "size": 0.02}], x and y as fractions of the width and height')
     _controls(image)
     video = commands.add_parser("video", help="colorize a video")
     video.add_argument("input", type=Path)
@@ -108,12 +111,26 @@ def _run_images(args: argparse.Namespace, colorizer, adjustments) -> int:
             continue
         try:
             loaded = load_image(path)
-            result = colorizer.colorize(loaded.pixels, adjustments, args.render_size)
+            result = colorizer.predict(loaded.pixels, args.render_size).render(adjustments, hints=args.hints)
             save_image(result, target, icc_profile=loaded.icc_profile, exif=loaded.exif, overwrite=args.overwrite)
         except (InputError, OutputError) as exc:
             failures += 1
             _warn(f"{path}: {exc}")
     return 1 if failures else 0
+
+
+def _read_hints(path: Path | None) -> list:
+    """The strokes of a --hints file, checked before any photo is touched."""
+    from .errors import InputError
+    from .hints import parse_hints
+
+    if path is None:
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read the hints file {path}: {getattr(exc, 'strerror', None) or exc}.") from None
+    return parse_hints(text)
 
 
 def _video_target(args: argparse.Namespace) -> Path:
@@ -161,12 +178,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="colorize: %(message)s")
     from .color import Adjustments
     from .errors import ColorizationError
-    from .pipeline import Colorizer
+    from .pipeline import Colorizer, check_render_size
 
-    try:
+    try:  # every setting is checked before the model loads
         adjustments = Adjustments(args.intensity, args.saturation, args.hue)
+        check_render_size(args.render_size)
         if args.command == "video":
             _check_video_paths(args)
+        else:
+            args.hints = _read_hints(args.hints)
         colorizer = Colorizer.from_pretrained(args.model, backend=args.backend)
         run = _run_images if args.command == "image" else _run_video
         return run(args, colorizer, adjustments)

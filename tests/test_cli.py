@@ -76,3 +76,24 @@ def test_the_installed_console_script(brightness_dir, tmp_path):
     assert Path(script).exists(), "pip install . provides the `colorize` command"
     done = subprocess.run([script, "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("colorize ")
+
+
+def test_hints_from_a_file_color_the_hinted_region(tmp_path):
+    import json
+
+    from support import models
+
+    neutral = models.fixed_color_model(tmp_path / "neutral", ab=(0, 0))
+    photo = np.full((60, 90), 80, np.uint8)
+    photo[:, 45:] = 190
+    Image.fromarray(photo).save(tmp_path / "two.png")
+    hints = tmp_path / "hints.json"
+    hints.write_text(json.dumps([{"points": [[0.2, 0.5], [0.3, 0.5]], "color": "#2050ff", "size": 0.1}]))
+    done = run("image", tmp_path / "two.png", "-o", tmp_path / "out", "--hints", hints, "-q", model=neutral)
+    assert done.returncode == 0, done.stderr
+    out = np.asarray(Image.open(tmp_path / "out" / "two.png")).astype(int)
+    left, right = out[:, :40], out[:, 50:]
+    assert (left[..., 2] - left[..., 0]).mean() > 20 and np.ptp(right, axis=2).max() <= 2  # blue left, gray right
+    hints.write_text('[{"points": [[1.5, 0.5]], "color": "#2050ff"}]')
+    done = run("image", tmp_path / "two.png", "-o", tmp_path / "out2", "--hints", hints, model=neutral)
+    assert done.returncode == 2 and "lies outside the photo" in done.stderr and not (tmp_path / "out2").exists()

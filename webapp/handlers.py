@@ -24,6 +24,7 @@ import numpy as np
 from colorization import Adjustments, Colorizer, InputError, defaults
 from colorization.estimate import Speeds, image_seconds, video_seconds
 from colorization.ffmpeg import grab_frame, trim
+from colorization.hints import HintMap, from_layer, parse_hints
 from colorization.images import load_image, read_size, save_image
 from colorization.outputs import atomic_write, plan_names
 from colorization.pipeline import check_render_size, fit_within
@@ -42,6 +43,7 @@ log = logging.getLogger("colorization.app")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PREVIEW_SIZE = defaults.PREVIEW_SIZE
 VIDEO_PREVIEW_SIZE = 1024
+EDITOR_SIZE = 1024  # long side of the photo in the hint editor; painted layers come back at this size
 
 
 def _adjustments(intensity: Any, saturation: Any, hue: Any) -> Adjustments:
@@ -136,9 +138,9 @@ class ColorizeApp:
         photo, _ = self._new_photo(ref.source, ref.render_size, None, key=ref.key)
         return photo
 
-    def _save_png(self, photo: Photo, adjustments: Adjustments, folder: Path | None = None) -> str:
-        target = (folder or photo.folder or self.job_folder()) / f"{Path(photo.name).stem[:80] or 'image'}-colorized.png"
-        full = photo.prediction.render(adjustments)
+    def _save_png(self, photo: Photo, adjustments: Adjustments, hints: Any = None) -> str:
+        target = (photo.folder or self.job_folder()) / f"{Path(photo.name).stem[:80] or 'image'}-colorized.png"
+        full = photo.prediction.render(adjustments, hints=hints)
         return str(save_image(full, target, icc_profile=photo.icc_profile, exif=photo.exif, overwrite=True))
 
     # ---- the public API ------------------------------------------------------------------------
@@ -146,8 +148,9 @@ class ColorizeApp:
     @shown_to_visitors
     def colorize_image(self, image: Any, intensity: float = defaults.INTENSITY,
                        saturation: float = defaults.SATURATION, hue: float = defaults.HUE,
-                       render_size: int = defaults.RENDER_SIZE, progress: gr.Progress = gr.Progress()):
-        """Colorize a grayscale photo with the Zhang et al. (ECCV 2016) network.
+                       render_size: int = defaults.RENDER_SIZE, hints: Any = None,
+                       progress: gr.Progress = gr.Progress()):
+        """Colorize a grayscale photo with the Zhang et al. (ECCV 2016) network, optionally steered by color hints.
 
         Args:
             image: The photo: JPEG, PNG, WebP, GIF, BMP or TIFF, up to 50 megapixels.
@@ -155,14 +158,16 @@ class ColorizeApp:
             saturation: Saturation multiplier, 0 to 2; 1 leaves it unchanged.
             hue: Rotation of all hues in degrees, -180 to 180.
             render_size: The network's input side in pixels, 64 to 1024, a multiple of 8; 224 is what it was trained on.
+            hints: Optional color hints, a list of strokes {"points": [[x, y], ...], "color": "#rrggbb", "size": 0.02} with x, y as fractions of the photo's width and height (origin top left) and size as a fraction of its shorter side.
         Returns:
             The before/after pair at preview size (long side at most 2048 px), then the full-resolution PNG.
         """
         adjustments = _adjustments(intensity, saturation, hue)
         size = check_render_size(render_size)
+        strokes = parse_hints(hints)
         photo, _ = self._new_photo(upload_path(image, "a photo", self.roots()), size, progress, keep=False)
-        after = photo.prediction.render(adjustments, PREVIEW_SIZE)
-        return (photo.before, after), self._save_png(photo, adjustments)
+        after = photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
+        return (photo.before, after), self._save_png(photo, adjustments, strokes)
 
     @shown_to_visitors
     def colorize_batch(self, files: Any, intensity: float = defaults.INTENSITY,
@@ -304,41 +309,70 @@ class ColorizeApp:
         after = photo.prediction.render(adjustments, PREVIEW_SIZE)
         png = self._save_png(photo, adjustments)
         slider = gr.update(maximum=cap, value=size, info=self._render_info(size, cap, width * height))
-        return (photo.before, after), gr.update(value=png, interactive=True), ref, slider
+        photo.prediction.prepare_hints()  # now, so that the first stroke answers as fast as the next
+        editor = {"background": fit_within(photo.before, EDITOR_SIZE), "layers": [], "composite": None}
+        return (photo.before, after), gr.update(value=png, interactive=True), ref, slider, editor
 
     @staticmethod
     def on_upload_failed():
         """Cleared, or an upload was refused: no broken thumbnail, no stale result, nothing to download."""
-        return None, None, gr.update(value=None, interactive=False), None
+        return None, None, gr.update(value=None, interactive=False), None, None
 
     @shown_to_visitors
-    def on_controls(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float):
-        """A color control moved: re-render the preview from the cached prediction (no network)."""
+    def on_controls(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float, editor: Any = None):
+        """A color control moved or a hint was painted: re-render the preview from the cached prediction
+        (no network; a new hint solves its correction, about a quarter of a second)."""
         if ref is None:
             return gr.skip()
         photo = self._photo(ref)
-        return photo.before, photo.prediction.render(_adjustments(intensity, saturation, hue), PREVIEW_SIZE)
+        hints = self._painted(editor, photo)
+        return photo.before, photo.prediction.render(_adjustments(intensity, saturation, hue), PREVIEW_SIZE, hints)
 
     @shown_to_visitors
-    def on_download(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float):
-        """The full-resolution PNG for the current controls, for the download button."""
+    def on_download(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float, editor: Any = None):
+        """The full-resolution PNG for the current controls and hints, for the download button."""
         if ref is None:
             return gr.skip()
         photo = self._photo(ref)
+        hints = self._painted(editor, photo)
         with self._in_room(self.image_room, None):
-            return gr.update(value=self._save_png(photo, _adjustments(intensity, saturation, hue)), interactive=True)
+            png = self._save_png(photo, _adjustments(intensity, saturation, hue), hints)
+        return gr.update(value=png, interactive=True)
+
+    def _painted(self, editor: Any, photo: Photo) -> HintMap | None:
+        """The hints painted in the page's editor, drawn on the photo's hint grid (None when nothing is painted)."""
+        layers = editor.get("layers") if isinstance(editor, dict) else None
+        if not layers:
+            return None
+        paint = None
+        for layer in layers:
+            pixels = load_image(upload_path(layer, "a painted layer", self.roots()), max_pixels=EDITOR_SIZE**2 * 2).pixels
+            if pixels.ndim != 3 or pixels.shape[2] != 4:
+                raise InputError("A painted layer must be an RGBA image.")
+            paint = pixels if paint is None or paint.shape != pixels.shape else np.where(
+                pixels[..., 3:] >= 128, pixels, paint)
+        height, width = photo.prediction.hint_grid
+        hints = from_layer(paint, width, height)
+        return None if hints.empty else hints
+
+    @staticmethod
+    def on_clear_hints(editor: Any):
+        """Remove every painted hint, keep the photo in the editor."""
+        background = editor.get("background") if isinstance(editor, dict) else None
+        return {"background": background, "layers": [], "composite": background}
 
     @shown_to_visitors
     def on_render_size(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float,
-                       render_size: int, progress: gr.Progress = gr.Progress()):
-        """The render size changed: run the network again at the new size."""
+                       render_size: int, editor: Any = None, progress: gr.Progress = gr.Progress()):
+        """The render size changed: run the network again at the new size (painted hints stay)."""
         if ref is None:
             return gr.skip(), gr.skip(), gr.skip()
         size = check_render_size(render_size)
         photo, fresh = self._new_photo(upload_path(str(ref.source), "a photo", self.roots()), size, progress)
         adjustments = _adjustments(intensity, saturation, hue)
-        pair = (photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE))
-        return pair, gr.update(value=self._save_png(photo, adjustments), interactive=True), fresh
+        hints = self._painted(editor, photo)
+        pair = (photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, hints))
+        return pair, gr.update(value=self._save_png(photo, adjustments, hints), interactive=True), fresh
 
     def on_render_info(self, ref: PhotoRef | None, render_size: int):
         """The expected time beside the render-size slider, as it moves."""
