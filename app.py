@@ -26,6 +26,9 @@ from webapp.uploads import upload_folder  # noqa: E402
 
 log = logging.getLogger("colorization.app")
 PRIVATE = dict(api_visibility="private")
+# Gradio's default theme, readable: its subdued gray (#bbbbc2) has a contrast of 1.9 on white, its orange accent
+# on a selected tab 2.8; neutral-600 and primary-700 reach 7.7 and 5.2.
+THEME = gr.themes.Default().set(body_text_color_subdued="*neutral_600", color_accent="*primary_700")
 HINT_COLORS = ["#2b5fd9", "#3f9b4a", "#c8382e", "#e3c04a", "#8a5a3c", "#e8b596", "#7a7f87"]  # sky, leaf, red, gold, brown, skin, slate
 RAW = dict(preprocess=False)  # handlers see file values as sent and check them themselves (webapp.uploads)
 
@@ -52,9 +55,11 @@ def build_app(app: ColorizeApp) -> gr.Blocks:
             image_tab(app)
         with gr.Tab("Video", id="video"):
             video_tab(app)
-        with gr.Tab("Gallery", id="gallery"):
-            gallery_tab(app)
+        with gr.Tab("Gallery", id="gallery") as gallery:
+            film_out = gallery_tab(app)
         gr.Markdown(f"{texts.model_status(app.colorizer)} {texts.page_limits(app.limits)}", elem_id="footer-info")
+        if app.colorizer:  # the example film is colorized once per model, when the gallery is first opened
+            gallery.select(app.gallery_film, None, [film_out], api_visibility="private")
     demo.queue(max_size=4 * (app.limits.image_waiting + app.limits.video_waiting), default_concurrency_limit=None)
     app.demo = demo
     return demo
@@ -68,7 +73,7 @@ def image_tab(app: ColorizeApp) -> None:
                                       label="Grayscale photo", height=360, elem_id="image-in"),
                              f"The photo: JPEG, PNG, WebP, GIF, BMP or TIFF, up to {limits.max_image_megapixels:g} megapixels.")
         slider = gr.ImageSlider(label="Before / after", buttons=["fullscreen"], max_height=600,
-                                elem_id="result-slider", interactive=False)
+                                elem_id="result-slider", interactive=False, visible=False)
     download = gr.DownloadButton("Download full resolution (PNG)", elem_id="download", interactive=False)
     with gr.Accordion("A color is wrong? Paint hints", open=False, elem_id="hints-panel"):
         gr.Markdown("Pick a color and paint a stroke (or click) where that color belongs: it spreads over the region "
@@ -121,14 +126,16 @@ def video_tab(app: ColorizeApp) -> None:
     with gr.Row(equal_height=False):
         video_in = described(gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in"),
                              f"The film: MP4, MOV, WebM, AVI or MKV. {texts.video_limits(limits)}")
-        preview = gr.ImageSlider(label="Preview: one frame", max_height=400, elem_id="video-preview", interactive=False)
+        preview = gr.ImageSlider(label="Preview: one frame", max_height=400, elem_id="video-preview", interactive=False,
+                                 visible=False)
     estimate = gr.Markdown(elem_id="video-estimate")
     with gr.Row():
         go = gr.Button("Colorize the whole video", variant="primary", interactive=False)
         trial = gr.Button(f"Try the first {limits.quick_try_seconds:g} seconds", interactive=False)
         cancel = gr.Button("Cancel", variant="stop", interactive=False)
     status = gr.Markdown(elem_id="video-status")
-    video_out = gr.Video(label="Colorized video", buttons=["download"], elem_id="video-out", interactive=False)
+    video_out = gr.Video(label="Colorized video", buttons=["download"], elem_id="video-out", interactive=False,
+                         visible=False)
     with gr.Row():
         with gr.Column():
             controls = color_sliders("video")
@@ -160,31 +167,27 @@ def video_tab(app: ColorizeApp) -> None:
         app.on_video_finished, None, buttons, queue=False, **PRIVATE)
 
 
-def gallery_tab(app: ColorizeApp) -> None:
-    """Curated examples, colorized once and cached (keyed by the weights' digest)."""
-    photos, films = sorted((EXAMPLES / "images").glob("*.png")), sorted((EXAMPLES / "videos").glob("*.mp4"))
-    originals = {p.stem: p for p in (EXAMPLES / "images" / "originals").glob("*.jpg")}
-    gr.Markdown("Public-domain and CC0 photographs (see CREDITS.md), colorized; where the original was in color, "
-                "the slider compares the network's colors with the real ones.")
+def gallery_tab(app: ColorizeApp) -> gr.Video:
+    """Curated examples, colorized once and cached (keyed by the weights' digest); returns the film output."""
+    photos, film = sorted((EXAMPLES / "images").glob("*.png")), sorted((EXAMPLES / "videos").glob("*.mp4"))[0]
+    gr.Markdown("Public-domain and CC0 photographs (see CREDITS.md), colorized. Where the original was in color, "
+                "the slider compares the network's colors with the real ones; elsewhere with the grayscale input.")
+    shown, compared, label = app.gallery_pair(photos[0]) if app.colorizer else (None, None, "")
+    gray_in = gr.Image(str(photos[0]), type="filepath", visible=False)
+    compare = gr.ImageSlider(None if shown is None else (compared, shown), label=label or "Real colors / colorized",
+                             max_height=480, elem_id="gallery-compare", interactive=False)  # the first example at once
+    gr.Examples([[str(p)] for p in photos], [gray_in], [compare], fn=app.gallery_example, cache_examples=True,
+                cache_mode="lazy", label="Photos", example_labels=[p.stem for p in photos])
     with gr.Row():
-        gray_in = gr.Image(type="filepath", label="Grayscale input", interactive=False, height=300)
-        original = gr.Image(type="filepath", visible=False)
-        colorized = gr.Image(label="Colorized", interactive=False, height=300, elem_id="gallery-colorized")
-    compare = gr.ImageSlider(label="Real colors / colorized", max_height=450, elem_id="gallery-compare")
-    gr.Examples([[str(p), str(originals.get(p.stem, p))] for p in photos], [gray_in, original], [colorized, compare],
-                fn=app.gallery_example, cache_examples=True, cache_mode="lazy", label="Photos",
-                example_labels=[p.stem for p in photos])
-    with gr.Row():
-        film_in = gr.Video(label="Grayscale film", interactive=False)
-        film_out = gr.Video(label="Colorized film", interactive=False)
-    gr.Examples([[str(p)] for p in films], [film_in], [film_out], fn=app.gallery_video, cache_examples=True,
-                cache_mode="lazy", label="Films", example_labels=[p.stem for p in films])
+        gr.Video(str(film), label="Grayscale film", interactive=False, elem_id="gallery-film")
+        film_out = gr.Video(label="Colorized film", interactive=False, elem_id="gallery-film-out", visible=False)
+    return film_out
 
 
 def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:
     """Sweep old files now and then, refuse links, serve; `options` go to `Blocks.launch`."""
     start_sweeper(upload_folder(), limits.keep_results_seconds, every=min(600, limits.keep_results_seconds))
-    demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"],
+    demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME,
                 app_kwargs={"middleware": [Middleware(RefuseLinks)]}, **options)
 
 

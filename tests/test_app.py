@@ -1,6 +1,7 @@
 """The app's public API through gradio_client against a real server on 127.0.0.1."""
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from colorization import Colorizer
 from support import models
 from support.media import frame_times, make_clip, streams
 from support.server import running_app
@@ -140,3 +142,58 @@ def test_a_missing_model_is_reported_on_every_call(tmp_path):
                                 ("/colorize_video", handle_file(make_clip(tmp_path / "f.mp4", frames_per_shot=2)))):
             with pytest.raises(AppError, match="model could not be fetched.*COLORIZATION_MODEL"):
                 client.predict(value, api_name=api_name)
+
+
+def test_every_parameter_has_a_plain_description_and_its_type(server):
+    client, _ = server
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {"/colorize_image", "/colorize_video", "/colorize_batch"}
+    types = {}
+    for name, endpoint in endpoints.items():
+        for parameter in endpoint["parameters"]:
+            for text in (parameter["type"].get("description", ""), parameter["python_type"]["description"]):
+                assert text and "FileData" not in text and "\n" not in text, (name, parameter["parameter_name"], text)
+            types[(name, parameter["parameter_name"])] = parameter["type"].get("type")
+    assert types[("/colorize_video", "keyframes")] == "integer"
+    assert types[("/colorize_video", "render_size")] == types[("/colorize_image", "render_size")] == "integer"
+    assert types[("/colorize_image", "intensity")] == "number"
+    assert [p["parameter_name"] for p in endpoints["/colorize_image"]["parameters"]] == [
+        "image", "intensity", "saturation", "hue", "render_size", "hints"]
+    assert endpoints["/colorize_image"]["parameters"][5]["parameter_has_default"]
+
+
+def test_hints_through_the_api(tmp_path):
+    from support import models
+
+    neutral = Colorizer.from_pretrained(models.fixed_color_model(tmp_path / "neutral", ab=(0, 0)), backend="opencv")
+    photo = np.full((60, 90), 80, np.uint8)
+    photo[:, 45:] = 190
+    path = png_of(photo, tmp_path / "two.png")
+    strokes = [{"points": [[0.2, 0.5], [0.3, 0.5]], "color": "#2050ff", "size": 0.1}]
+    with running_app(neutral) as (url, _):
+        client = Client(url, verbose=False, download_files=str(tmp_path / "d"))
+        for hints in (strokes, json.dumps(strokes)):  # the list, or a JSON string of it
+            _, png = client.predict(handle_file(path), 1.0, 1.0, 0.0, 224, hints, api_name="/colorize_image")
+            out = read(png).astype(int)
+            assert (out[:, :40, 2] - out[:, :40, 0]).mean() > 20 and np.ptp(out[:, 50:], axis=2).max() <= 2
+        for nothing in (None, [], ""):
+            _, png = client.predict(handle_file(path), 1.0, 1.0, 0.0, 224, nothing, api_name="/colorize_image")
+            assert np.ptp(read(png).astype(int), axis=2).max() <= 1  # no hints: the network's own gray
+        with pytest.raises(AppError, match="lies outside the photo"):
+            client.predict(handle_file(path), 1.0, 1.0, 0.0, 224, [{"points": [[2, 2]], "color": "#ffffff"}],
+                           api_name="/colorize_image")
+        with pytest.raises(AppError, match="the limit is 100"):
+            client.predict(handle_file(path), 1.0, 1.0, 0.0, 224, strokes * 101, api_name="/colorize_image")
+        _, png = client.predict(handle_file(path), api_name="/colorize_image")  # still up, defaults unchanged
+        assert read(png).shape == (60, 90, 3)
+
+
+def test_the_endpoints_are_tools_for_assistants(fixed_colorizer):
+    with running_app(fixed_colorizer, mcp=True) as (url, _):
+        tools = httpx.get(url + "gradio_api/mcp/schema", timeout=30).json()
+    by_name = {tool["name"]: tool for tool in tools}
+    assert set(by_name) == {"colorize_image", "colorize_video", "colorize_batch"}
+    image = by_name["colorize_image"]
+    assert image["description"].startswith("Colorize a grayscale photo")
+    assert set(image["inputSchema"]["properties"]) == {"image", "intensity", "saturation", "hue", "render_size", "hints"}
+    assert "fractions of the photo" in image["inputSchema"]["properties"]["hints"]["description"]

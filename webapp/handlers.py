@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import shutil
 import tempfile
 import threading
@@ -87,6 +88,7 @@ class ColorizeApp:
         self.video_room = WaitingRoom("video", limits.video_workers, limits.video_waiting)
         self.demo: gr.Blocks | None = None  # set by build_app: disconnect detection reads its queue
         self._cancel_flags: dict[str, threading.Event] = {}
+        self._film_lock = threading.Lock()
 
     # ---- shared steps -------------------------------------------------------------------------
 
@@ -311,12 +313,13 @@ class ColorizeApp:
         slider = gr.update(maximum=cap, value=size, info=self._render_info(size, cap, width * height))
         photo.prediction.prepare_hints()  # now, so that the first stroke answers as fast as the next
         editor = {"background": fit_within(photo.before, EDITOR_SIZE), "layers": [], "composite": None}
-        return (photo.before, after), gr.update(value=png, interactive=True), ref, slider, editor
+        return (gr.update(value=(photo.before, after), visible=True), gr.update(value=png, interactive=True), ref, slider,
+                editor)
 
     @staticmethod
     def on_upload_failed():
         """Cleared, or an upload was refused: no broken thumbnail, no stale result, nothing to download."""
-        return None, None, gr.update(value=None, interactive=False), None, None
+        return None, gr.update(value=None, visible=False), gr.update(value=None, interactive=False), None, None
 
     @shown_to_visitors
     def on_controls(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float, editor: Any = None):
@@ -402,7 +405,7 @@ class ColorizeApp:
                         keyframes: int, render_size: int, progress: gr.Progress = gr.Progress()):
         """A film arrived: one colorized frame from its middle (kept for the sliders) and the time it will take."""
         if video is None:
-            return None, "", None, gr.update(interactive=False), gr.update(interactive=False)
+            return gr.update(visible=False), "", None, gr.update(interactive=False), gr.update(interactive=False)
         path = upload_path(video, "a video", self.roots())
         info = check_video(path, self.limits.video)
         size = check_render_size(render_size)
@@ -414,7 +417,7 @@ class ColorizeApp:
         adjustments = _adjustments(intensity, saturation, hue)
         pair = (photo.before, prediction.render(adjustments, VIDEO_PREVIEW_SIZE))
         text = self._video_estimate(path, smoothing, keyframes, size)
-        return pair, text, ref, gr.update(interactive=True), gr.update(interactive=True)
+        return gr.update(value=pair, visible=True), text, ref, gr.update(interactive=True), gr.update(interactive=True)
 
     @shown_to_visitors
     def on_video_controls(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float):
@@ -449,7 +452,7 @@ class ColorizeApp:
         """The page's 'Colorize the whole video': the film, and a status line."""
         path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request,
                                      progress)
-        return path, "Done." + "".join(f" {w}" for w in warnings)
+        return gr.update(value=path, visible=True), "Done." + "".join(f" {w}" for w in warnings)
 
     @shown_to_visitors
     def on_video_try(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
@@ -459,13 +462,14 @@ class ColorizeApp:
         seconds = self.limits.quick_try_seconds
         path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request,
                                      progress, seconds=seconds)
-        return path, f"The first {seconds:g} seconds, as a test." + "".join(f" {w}" for w in warnings)
+        return (gr.update(value=path, visible=True),
+                f"The first {seconds:g} seconds, as a test." + "".join(f" {w}" for w in warnings))
 
     @staticmethod
     def on_video_started():
         """A video job starts: clear the old result; only Cancel can be pressed."""
-        return (None, "Starting…", gr.update(interactive=False), gr.update(interactive=False),
-                gr.update(interactive=True))
+        return (gr.update(value=None, visible=False), "Starting…", gr.update(interactive=False),
+                gr.update(interactive=False), gr.update(interactive=True))
 
     @staticmethod
     def on_video_finished():
@@ -476,27 +480,42 @@ class ColorizeApp:
         flag = self._cancel_flags.get(request.session_hash)
         if flag is not None:
             flag.set()
-        return None, "Cancelled: the job was stopped and its files deleted.", gr.update(interactive=False)
+        return (gr.update(value=None, visible=False), "Cancelled: the job was stopped and its files deleted.",
+                gr.update(interactive=False))
 
     # ---- the gallery ---------------------------------------------------------------------------
 
     @shown_to_visitors
-    def gallery_example(self, image: str, original: str):
+    def gallery_example(self, image: str):
         """An example photo: its colorization, and a slider against the real colors where they exist."""
-        gray = load_image(upload_path(image, "a photo", self.roots())).pixels
-        colorized = self.model().colorize(gray)
-        reference = load_image(upload_path(original, "a photo", self.roots())).pixels
-        label = "Real colors / colorized" if reference.ndim == 3 else "Grayscale input / colorized"
-        return colorized, gr.update(value=(_gray_to_rgb(reference), colorized), label=label)
+        colorized, reference, label = self.gallery_pair(image)
+        return gr.update(value=(reference, colorized), label=label)
+
+    def gallery_pair(self, image: str | Path) -> tuple[np.ndarray, np.ndarray, str]:
+        """(colorized, what to compare it with, the comparison's label) for one gallery photo.
+
+        The comparison is the photo's original in color where the gallery has it (examples/images/
+        originals/<name>.jpg), else the gray input itself.
+        """
+        path = upload_path(str(image), "a photo", self.roots())
+        gray = load_image(path).pixels
+        original = EXAMPLES / "images" / "originals" / f"{path.stem}.jpg"
+        if original.is_file():
+            return self.model().colorize(gray), load_image(original).pixels[..., :3], "Real colors / colorized"
+        return self.model().colorize(gray), _gray_to_rgb(gray), "Grayscale input / colorized"
 
     @shown_to_visitors
-    def gallery_video(self, video: str, progress: gr.Progress = gr.Progress()):
-        """An example film, colorized with the defaults (cached after the first visitor)."""
-        path = upload_path(video, "a video", self.roots())
+    def gallery_film(self, progress: gr.Progress = gr.Progress()):
+        """The example film, colorized once per model (kept with the gallery's cache), shown when ready."""
+        film = sorted((EXAMPLES / "videos").glob("*.mp4"))[0]
+        with self._film_lock:
+            target = Path(os.environ.get("GRADIO_EXAMPLES_CACHE", tempfile.gettempdir())) / f"{film.stem}-colorized.mp4"
+            if not target.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
 
-        def report(update) -> None:
-            progress(update.fraction, desc=update.describe())
+                def report(update) -> None:
+                    progress(update.fraction, desc=f"Colorizing the example film: {update.describe().lower()}")
 
-        target = self.job_folder() / f"{path.stem}-colorized.mp4"
-        return str(colorize_video(path, target, self.model(), progress=report, speeds=self.speeds).path)
-
+                with self._in_room(self.video_room, progress):
+                    colorize_video(film, target, self.model(), progress=report, speeds=self.speeds)
+        return gr.update(value=str(target), visible=True)
