@@ -200,7 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     limits = AppLimits()
-    demo = build_app(ColorizeApp(*load_colorizer(), limits))
+    handlers = ColorizeApp(*load_colorizer(), limits)
+    handlers.check_int8_in_background()  # fp32 serves at once; int8 takes over if it passes its self-check
+    demo = build_app(handlers)
     launch(demo, limits, server_name=args.host, server_port=args.port, share=args.share, mcp_server=not args.no_mcp)
 
 

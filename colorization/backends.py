@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Protocol
 
 import numpy as np
 
-from . import caffe
+from . import caffe, quantize
 from .errors import InputError, ModelInvalidError
 from .model_files import ModelFiles
 from .onnx_backend import OnnxBackend
@@ -26,6 +27,7 @@ ENV_BACKEND = "COLORIZATION_BACKEND"
 
 class Backend(Protocol):
     name: str
+    precision: str  # "fp32" or "int8"
     batch_size: int  # frames per network call that keep this device busy
 
     def run(self, l_centered: np.ndarray) -> np.ndarray:
@@ -37,6 +39,7 @@ class OpenCVBackend:
     """OpenCV DNN on the Caffe files, as in OpenCV's own colorization sample."""
 
     name = "opencv"
+    precision = "fp32"
     batch_size = 4
 
     def __init__(self, files: ModelFiles) -> None:
@@ -98,13 +101,35 @@ def self_test(backend: Backend) -> None:
         raise ModelInvalidError("The network's self-test gave a/b values outside the Lab range: broken weights?")
 
 
-def load_backend(files: ModelFiles, name: str | None = None) -> Backend:
-    """Validate the files, build the named backend (or the default) and self-test it."""
+def load_backend(files: ModelFiles, name: str | None = None, precision: str | None = None) -> Backend:
+    """Validate the files, build the named backend (or the default) at the asked precision, and self-test it.
+
+    precision "fp32"; "int8" (ONNX Runtime only: built on first use without the gate, with a warning
+    that says how far it is from fp32); "auto" (the default): int8 when a cached self-check passed.
+    """
     name = (name or os.environ.get(ENV_BACKEND) or default_backend_name()).lower()
     if name not in BACKENDS:
         raise InputError(f"Unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
+    precision = quantize.resolve_precision(precision)
+    if precision == "int8" and name != "onnxruntime":
+        raise InputError(f"int8 needs the onnxruntime backend, not {name}.")
     validate_files(files)
-    backend = BACKENDS[name](files)
+    backend = int8_backend(files, forced=precision == "int8") if precision != "fp32" and name == "onnxruntime" else None
+    backend = backend or BACKENDS[name](files)
     self_test(backend)
-    log.info("Network loaded with the %s backend", backend.name)
+    log.info("Network loaded with the %s backend (%s)", backend.name, backend.precision)
     return backend
+
+
+def int8_backend(files: ModelFiles, forced: bool = False) -> Backend | None:
+    """ONNX Runtime on the int8 model: the cached one whose self-check passed, or (forced) any, built now if needed."""
+    model, verdict = quantize.cached(files)
+    if forced and model is None:
+        started = time.monotonic()
+        model, verdict = quantize.build(files, gate=False)
+        log.warning("Built the int8 model in %.0f s (first use only; it is cached)", time.monotonic() - started)
+    if verdict is None or not (verdict.passed or forced):
+        return None
+    if not verdict.passed:
+        log.warning("int8 forced although its self-check failed: %s", verdict.describe())
+    return OnnxBackend(files, model=model, precision="int8")

@@ -36,6 +36,9 @@ def _controls(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None,
                         help="model folder or Hub repo id (default: $COLORIZATION_MODEL, ./models, the Hub)")
     parser.add_argument("--backend", choices=list(BACKENDS), default=None, help="inference backend (default: fastest installed)")
+    parser.add_argument("--precision", choices=["auto", "fp32", "int8"], default=None,
+                        help="auto (default, or $COLORIZATION_PRECISION): int8 when its cached self-check on these weights "
+                             "passed; int8: forced, built on first use (onnxruntime only)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace existing output files (an input is never replaced)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -187,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_video_paths(args)
         else:
             args.hints = _read_hints(args.hints)
-        colorizer = Colorizer.from_pretrained(args.model, backend=args.backend)
+        colorizer = Colorizer.from_pretrained(args.model, backend=args.backend, precision=args.precision)
         run = _run_images if args.command == "image" else _run_video
         return run(args, colorizer, adjustments)
     except ColorizationError as exc:

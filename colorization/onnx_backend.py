@@ -76,13 +76,15 @@ def _session(source: Path | bytes, providers: list[str], threads: int | None):
 
 
 class OnnxBackend:
-    """ONNX Runtime on the translated graph (or a given ONNX model); `InferenceSession.run` is thread-safe."""
+    """ONNX Runtime on the translated graph (or a given ONNX model, e.g. the int8 copy); thread-safe runs."""
 
     name = "onnxruntime"
 
-    def __init__(self, files: ModelFiles, threads: int | None = None, model: Path | bytes | None = None) -> None:
+    def __init__(self, files: ModelFiles, threads: int | None = None, model: Path | bytes | None = None,
+                 precision: str = "fp32") -> None:
         import onnxruntime as ort
 
+        self.precision = precision
         self.providers = choose_providers(ort.get_available_providers(), os.environ.get("COLORIZATION_DEVICE"))
         source = model if model is not None else onnx_model(files)
         try:

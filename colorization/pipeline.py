@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from . import color, defaults, propagate
-from .backends import Backend, load_backend
+from .backends import Backend, int8_backend, load_backend, self_test
 from .color import NEUTRAL, Adjustments
 from .errors import InputError
 from .fetch import resolve_model_files
@@ -174,7 +174,6 @@ class Colorizer:
     def __init__(self, backend: Backend, files: ModelFiles | None = None, render_size: int = defaults.RENDER_SIZE):
         self.backend = backend
         self.files = files
-        self.precision = "fp32"
         self.render_size = check_render_size(render_size)
         self._count_lock = threading.Lock()
         self.network_calls = 0
@@ -188,15 +187,36 @@ class Colorizer:
         hub_sources: Sequence[HubSource] = KNOWN_SOURCES,
         cache_dir: str | Path | None = None,
         render_size: int = defaults.RENDER_SIZE,
+        precision: str | None = None,
     ) -> Colorizer:
         """Fetch (or find), verify, load and self-test the model; see `fetch.resolve_model_files`.
+
+        precision: "auto" (default, or $COLORIZATION_PRECISION): int8 when a cached self-check on these
+        weights passed, else fp32; "fp32"; "int8": forced, built on first use (see `quantize`).
 
         Raises:
             ModelUnavailableError: no usable copy of the files was found.
             ModelInvalidError: the files do not form a working network.
+            InputError: an unknown backend or precision, or int8 asked of OpenCV.
         """
         files = resolve_model_files(source, hub_sources=hub_sources, cache_dir=cache_dir)
-        return cls(load_backend(files, backend), files, render_size)
+        return cls(load_backend(files, backend, precision), files, render_size)
+
+    @property
+    def precision(self) -> str:
+        return getattr(self.backend, "precision", "fp32")
+
+    def use_int8_if_checked(self) -> bool:
+        """Swap in the int8 network when its cached self-check passed (the app calls this when its
+        background build ends); runs in flight finish on the old one. True when int8 is now used."""
+        if self.files is None or self.backend.name != "onnxruntime" or self.precision == "int8":
+            return self.precision == "int8"
+        candidate = int8_backend(self.files)
+        if candidate is None:
+            return False
+        self_test(candidate)
+        self.backend = candidate
+        return True
 
     def network_input(self, rgb: np.ndarray, size: int) -> np.ndarray:
         """RGB uint8 -> the net's input 1x1xSxS: resized in RGB (bilinear), then L - 50.

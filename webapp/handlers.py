@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import zipfile
@@ -22,7 +23,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from colorization import Adjustments, Colorizer, InputError, defaults
+from colorization import Adjustments, Colorizer, InputError, defaults, quantize
 from colorization.estimate import Speeds, image_seconds, video_seconds
 from colorization.ffmpeg import grab_frame, trim
 from colorization.hints import HintMap, from_layer, parse_hints
@@ -89,6 +90,32 @@ class ColorizeApp:
         self.demo: gr.Blocks | None = None  # set by build_app: disconnect detection reads its queue
         self._cancel_flags: dict[str, threading.Event] = {}
         self._film_lock = threading.Lock()
+
+    def check_int8_in_background(self, time_limit: float = 900.0) -> threading.Thread | None:
+        """Build and check the int8 network in a low-priority child process while fp32 serves; swap it
+        in if it passes. Nothing happens when int8 was already decided or is not wanted."""
+        colorizer = self.colorizer
+        if (colorizer is None or colorizer.files is None or colorizer.backend.name != "onnxruntime"
+                or quantize.resolve_precision(None) != "auto" or quantize.cached(colorizer.files)[1] is not None):
+            return None
+
+        def check() -> None:
+            process = quantize.build_in_background(colorizer.files, time_limit)
+            try:
+                _, errors = process.communicate(timeout=time_limit + 120)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                log.warning("The int8 check did not finish in time; serving fp32")
+                return
+            if colorizer.use_int8_if_checked():
+                self.speeds = Speeds.measure(colorizer)
+                log.info("int8 passed its self-check: now serving int8 (network %.3f s a frame)", self.speeds.network)
+            else:
+                log.info("Serving fp32: %s", (errors or b"").decode(errors="replace").strip().splitlines()[-1:])
+
+        worker = threading.Thread(target=check, name="int8-check", daemon=True)
+        worker.start()
+        return worker
 
     # ---- shared steps -------------------------------------------------------------------------
 
