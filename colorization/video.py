@@ -328,11 +328,11 @@ class _VideoJob:
         batch: list[tuple[int, np.ndarray]] = []
         errors: list[str] = []
 
-        def run(indices: list[int]) -> None:
+        def run(indices: list[int], last: bool = False) -> None:
             for index in indices:
                 keys[index] = True
                 batch.append((index, inputs[index]))
-            if len(batch) >= batch_size or (batch and not indices):
+            if len(batch) >= batch_size or (batch and last):
                 ab = self.colorizer.run_network(np.concatenate([x for _, x in batch]))
                 for (index, _), values in zip(batch, ab):
                     predictions[index] = values
@@ -353,8 +353,7 @@ class _VideoJob:
             run(chooser.next(flow))
             previous_L = flow_L
             self.tracker.step(index + 1)
-        run(chooser.finish())
-        run([])
+        run(chooser.finish(), last=True)
         self._check_decoding(len(keys), errors)
         return keys
 

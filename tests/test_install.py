@@ -48,11 +48,13 @@ def test_the_command_works_without_the_app_s_dependencies(installed):
 
 def test_the_wheel_holds_the_runtime_and_not_the_tools(installed):
     code = ("import importlib.util as u, colorization, pathlib\n"
+            "from colorization import quantize\n"
             "print(pathlib.Path(colorization.__file__).parent)\n"
-            "print(u.find_spec('colorization.bench') is None, u.find_spec('onnxruntime') is not None)\n")
+            "print(u.find_spec('colorization.bench') is None, u.find_spec('onnxruntime') is not None,\n"
+            "      len(quantize.network_inputs('calibrate')), len(quantize.network_inputs('check')))\n")
     done = run(installed, str(installed / "python"), "-c", code)
     location, flags = done.stdout.split("\n")[:2]
-    assert "site-packages" in location and flags == "True True"  # no benchmark; the fast backend by default
+    assert "site-packages" in location and flags == "True True 9 9", done.stderr  # no tools; ORT; int8's photos
 
 
 def test_the_model_is_found_on_the_hub_with_only_the_declared_dependencies(installed, fixed_dir, tmp_path):
