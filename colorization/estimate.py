@@ -15,16 +15,18 @@ import numpy as np
 
 from . import defaults
 from .color import lightness
+from .keyframes import MotionRule
 from .pipeline import Colorizer, Prediction
 
 if TYPE_CHECKING:
     from .ffmpeg import VideoInfo
     from .video import VideoOptions
 
-# Measured by `python -m colorization.bench` on the 2-core CI machine, relative to rendering one
-# output pixel (which the app times at startup): decoding twice and encoding with x264 veryfast.
-_READ_PER_RENDER = 0.55
-_WRITE_PER_RENDER = 1.9
+# Measured on the 2-core CI machine (720p, the benchmark's pan), relative to composing one output
+# pixel, which the app times at startup: decoding for the network, and decoding again plus
+# encoding with x264 veryfast for the output.
+_READ_PER_RENDER = 0.7
+_WRITE_PER_RENDER = 1.45
 
 
 @dataclass(frozen=True)
@@ -65,17 +67,23 @@ def _best(fn, repeat: int = 2) -> float:
     return min(times)
 
 
-def expected_keyframes(frames: int, max_interval: int) -> float:
-    """Network runs to expect: keyframes come at most `max_interval` apart, sooner in motion."""
-    return frames / max(1.0, min(max_interval, 2.0)) + 1
+def expected_keyframes(frames: int, max_interval: int, motion: float | None = None) -> float:
+    """Network runs to expect: keyframes come at most `max_interval` apart, and sooner the more the
+    picture moves (`motion`: mean displacement per frame in a/b-grid pixels, see `video.sample_motion`;
+    unknown motion is taken as a steady pan that needs a keyframe every other frame)."""
+    if max_interval <= 1:
+        return float(frames)
+    per_frame = 0.5 if motion is None else motion / MotionRule().max_motion
+    return frames * min(1.0, max(1.0 / max_interval, per_frame)) + 1
 
 
-def video_stage_seconds(info: VideoInfo, options: VideoOptions, speeds: Speeds) -> dict[str, float]:
+def video_stage_seconds(info: VideoInfo, options: VideoOptions, speeds: Speeds,
+                        motion: float | None = None) -> dict[str, float]:
     """Predicted seconds of each stage of a video job: colorizing, smoothing, writing."""
     frames = info.frame_count
     pixels = info.width * info.height
     scale = (options.render_size / defaults.RENDER_SIZE) ** 2
-    keys = frames if options.keyframes == 1 else expected_keyframes(frames, options.keyframes)
+    keys = expected_keyframes(frames, options.keyframes, motion)
     smoothing = 0.0 if options.smoothing == 0.0 and options.keyframes == 1 else frames * speeds.per_frame * scale / 2
     return {
         "colorizing": keys * speeds.network_seconds(options.render_size)
@@ -85,9 +93,9 @@ def video_stage_seconds(info: VideoInfo, options: VideoOptions, speeds: Speeds) 
     }
 
 
-def video_seconds(info: VideoInfo, options: VideoOptions, speeds: Speeds) -> float:
+def video_seconds(info: VideoInfo, options: VideoOptions, speeds: Speeds, motion: float | None = None) -> float:
     """Predicted seconds of a whole video job."""
-    return sum(video_stage_seconds(info, options, speeds).values())
+    return sum(video_stage_seconds(info, options, speeds, motion).values())
 
 
 def image_seconds(render_size: int, speeds: Speeds, pixels: int = 0) -> float:

@@ -131,15 +131,21 @@ def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = No
             errors.extend(report.splitlines())
 
 
-def grab_frame(path: str | Path, info: VideoInfo, seconds: float) -> np.ndarray:
-    """One RGB frame near `seconds`, upright, without decoding what comes before it."""
+def grab_frames(path: str | Path, info: VideoInfo, seconds: float, count: int = 1) -> list[np.ndarray]:
+    """`count` consecutive RGB frames from near `seconds` on, upright, without decoding what comes before."""
     cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-ss", f"{max(0.0, seconds):.3f}", "-i", str(path),
-           "-map", "0:v:0", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+           "-map", "0:v:0", "-frames:v", str(count), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     data = subprocess.run(cmd, capture_output=True, timeout=120).stdout
     size = info.width * info.height * 3
-    if len(data) < size:
+    if len(data) < size * count:
         raise InputError("No frame could be decoded from this video; it may be damaged.")
-    return np.frombuffer(data[:size], np.uint8).reshape(info.height, info.width, 3)
+    return [np.frombuffer(data[i * size:(i + 1) * size], np.uint8).reshape(info.height, info.width, 3)
+            for i in range(count)]
+
+
+def grab_frame(path: str | Path, info: VideoInfo, seconds: float) -> np.ndarray:
+    """One RGB frame near `seconds`, upright, without decoding what comes before it."""
+    return grab_frames(path, info, seconds)[0]
 
 
 def trim(src: str | Path, dst: str | Path, seconds: float) -> Path:

@@ -28,7 +28,7 @@ import numpy as np
 from . import color, defaults, estimate, temporal
 from .color import NEUTRAL, Adjustments
 from .errors import Cancelled, ColorizationError, InputError, OutputError
-from .ffmpeg import VideoInfo, probe, read_frames
+from .ffmpeg import VideoInfo, grab_frames, probe, read_frames
 from .keyframes import KeyframeChooser
 from .outputs import atomic_write, check_folder, refusal
 from .pipeline import Colorizer, Prediction, check_render_size
@@ -220,6 +220,20 @@ def flow_lightness(net_input: np.ndarray) -> np.ndarray:
     size = net_input.shape[-1] // 2
     small = cv2.resize(net_input[0, 0] + color.L_CENTER, (size, size), interpolation=cv2.INTER_AREA)
     return np.clip(small * 2.55 + 0.5, 0, 255).astype(np.uint8)
+
+
+def sample_motion(src: str | Path, info: VideoInfo, colorizer: Colorizer, samples: int = 3) -> float:
+    """Mean displacement per frame (a/b-grid pixels, as the keyframe rule counts it) from a few pairs
+    of neighbouring frames spread over the video: what the time estimate needs, without decoding it."""
+    size = colorizer.render_size
+    motions = []
+    for index in range(samples):
+        at = info.duration * (index + 1) / (samples + 1)
+        pair = [flow_lightness(colorizer.network_input(frame, size)) for frame in grab_frames(src, info, at, 2)]
+        flow = temporal.pair_flow(pair[0], pair[1], (size // 4, size // 4))
+        if not flow.is_cut:
+            motions.append(flow.motion)
+    return float(np.mean(motions)) if motions else 0.0
 
 
 def check_video(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:

@@ -30,7 +30,7 @@ from colorization.hints import HintMap, from_layer, parse_hints
 from colorization.images import load_image, read_size, save_image
 from colorization.outputs import atomic_write, plan_names
 from colorization.pipeline import check_render_size, fit_within
-from colorization.video import VideoOptions, check_video, colorize_video
+from colorization.video import VideoOptions, check_video, colorize_video, sample_motion
 
 from . import texts
 from .failures import shown_to_visitors, visitor_error
@@ -439,11 +439,12 @@ class ColorizeApp:
         frame = grab_frame(path, info, info.duration / 2)
         with self._in_room(self.image_room, progress):
             prediction = self.model().predict(frame, size)
+            motion = sample_motion(path, info, self.model())
         photo = Photo(prediction, fit_within(frame, VIDEO_PREVIEW_SIZE), path.name)
-        ref = PhotoRef(self.photos.put(photo), path, size)
+        ref = PhotoRef(self.photos.put(photo), path, size, motion)
         adjustments = _adjustments(intensity, saturation, hue)
         pair = (photo.before, prediction.render(adjustments, VIDEO_PREVIEW_SIZE))
-        text = self._video_estimate(path, smoothing, keyframes, size)
+        text = self._video_estimate(ref, smoothing, keyframes, size)
         return gr.update(value=pair, visible=True), text, ref, gr.update(interactive=True), gr.update(interactive=True)
 
     @shown_to_visitors
@@ -461,13 +462,13 @@ class ColorizeApp:
         """Smoothing, keyframes or render size changed: the estimate follows."""
         if ref is None:
             return gr.skip()
-        return self._video_estimate(ref.source, smoothing, keyframes, check_render_size(render_size))
+        return self._video_estimate(ref, smoothing, keyframes, check_render_size(render_size))
 
-    def _video_estimate(self, path: Path, smoothing: Any, keyframes: Any, render_size: int) -> str:
-        info = check_video(path, self.limits.video)
+    def _video_estimate(self, ref: PhotoRef, smoothing: Any, keyframes: Any, render_size: int) -> str:
+        info = check_video(ref.source, self.limits.video)
         options = VideoOptions(smoothing=_number(smoothing, "smoothing"), keyframes=_whole(keyframes, "keyframes"),
                                render_size=render_size)
-        whole = video_seconds(info, options, self.speeds)
+        whole = video_seconds(info, options, self.speeds, ref.motion)
         return (f"**{texts.video_facts(info)}.** The whole film should take about **{texts.duration(whole)}** "
                 f"here; the first {self.limits.quick_try_seconds:g} seconds about "
                 f"{texts.duration(whole * min(1.0, self.limits.quick_try_seconds / info.duration))}.")

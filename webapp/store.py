@@ -27,6 +27,7 @@ class PhotoRef:
     key: str
     source: Path
     render_size: int
+    motion: float | None = None  # a video's mean displacement per frame, for its time estimate
 
 
 @dataclass

@@ -42,6 +42,17 @@ def shots(photos: Sequence[np.ndarray], frames_per_shot: int, size: tuple[int, i
         yield from camera_move(photo, frames_per_shot, size)
 
 
+def static_shots(photos: Sequence[np.ndarray], frames_per_shot: int, size: tuple[int, int], grain: float = 2.0,
+                 seed: int = 0) -> Iterator[np.ndarray]:
+    """A locked-off camera on each photo, as in many old films: the same picture, new film grain each frame."""
+    rng = np.random.default_rng(seed)
+    for photo in photos:
+        still = next(camera_move(photo, 1, size, pan=0.0, zoom=1.0)).astype(np.float32)
+        for _ in range(frames_per_shot):
+            noise = rng.normal(0, grain, still.shape[:2])[..., None]
+            yield np.clip(still + noise, 0, 255).astype(np.uint8)
+
+
 def to_gray(frame: np.ndarray) -> np.ndarray:
     """The grayscale film of a color frame (3 equal channels)."""
     return np.repeat(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
