@@ -41,6 +41,11 @@ def _controls(parser: argparse.ArgumentParser) -> None:
                              "passed; int8: forced, built on first use (onnxruntime only)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace existing output files (an input is never replaced)")
+    parser.add_argument("--ray", action="store_true",
+                        help='spread the work over a Ray cluster (pip install "colorization[cluster]"); '
+                             "inputs and outputs must be at the same path on every node")
+    parser.add_argument("--ray-address", default=None, metavar="ADDR",
+                        help="an existing Ray cluster (ray://host:10001, or auto); default: a local one (implies --ray)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -72,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"at most this many frames between network runs, {defaults.KEYFRAMES_RANGE[0]}.."
                             f"{defaults.KEYFRAMES_RANGE[1]}; 1 = every frame (default {defaults.KEYFRAMES})")
     video.add_argument("--max-seconds", type=float, default=float("inf"), help="refuse videos longer than this")
+    video.add_argument("--piece-frames", type=int, default=None, help="with --ray: most frames in one piece (default 720)")
     _controls(video)
     return parser
 
@@ -104,6 +110,8 @@ def _run_images(args: argparse.Namespace, colorizer, adjustments) -> int:
     if not files:
         raise InputError("No images found in the given inputs.")
     check_folder(args.output)
+    if args.ray:
+        return _run_images_on_ray(args, files, plan_names(files, args.output, args.format), adjustments)
     failures = 0
     for path, target in tqdm(list(zip(files, plan_names(files, args.output, args.format))), unit="image",
                              disable=args.quiet):
@@ -120,6 +128,49 @@ def _run_images(args: argparse.Namespace, colorizer, adjustments) -> int:
             failures += 1
             _warn(f"{path}: {exc}")
     return 1 if failures else 0
+
+
+def _run_images_on_ray(args: argparse.Namespace, files: list[Path], targets: list[Path], adjustments) -> int:
+    from tqdm import tqdm
+
+    from . import cluster
+
+    cluster.start(args.ray_address)
+    with tqdm(total=len(files), unit="image", disable=args.quiet) as bar:
+        failures = cluster.colorize_photos(files, targets, _model_choice(args), adjustments, args.render_size,
+                                           args.hints, args.overwrite, progress=lambda: bar.update(1))
+    for path, reason in failures:
+        _warn(f"{path}: {reason}")
+    if failures:
+        _warn(f"{len(failures)} of {len(files)} photo(s) not colorized")
+    return 1 if failures else 0
+
+
+def _model_choice(args: argparse.Namespace):
+    from .cluster import ModelChoice
+
+    return ModelChoice(str(args.model) if args.model else None, args.backend, args.precision)
+
+
+def _run_video_on_ray(args: argparse.Namespace, adjustments) -> int:
+    from tqdm import tqdm
+
+    from . import cluster, pieces
+    from .video import VideoOptions
+
+    cluster.start(args.ray_address)
+    options = VideoOptions(adjustments, args.smoothing, args.keyframes, args.render_size)
+    with tqdm(total=1, disable=args.quiet, bar_format="{desc}: {n_fmt}/{total_fmt}|{bar}|") as bar:
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.set_description_str(stage, refresh=False)
+            bar.total, bar.n = total, done
+            bar.refresh()
+
+        result = cluster.colorize_film(args.input, _video_target(args), _model_choice(args), options,
+                                       args.overwrite, args.piece_frames or pieces.PIECE_FRAMES, progress=progress)
+    if not args.quiet:
+        print(f"{result.path}: {result.frames} frames at {result.fps} fps in {result.seconds:.1f} s on the cluster")
+    return 0
 
 
 def _read_hints(path: Path | None) -> list:
@@ -186,10 +237,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:  # every setting is checked before the model loads
         adjustments = Adjustments(args.intensity, args.saturation, args.hue)
         check_render_size(args.render_size)
+        args.ray = args.ray or args.ray_address is not None
+        if args.ray:
+            from .cluster import require_ray
+
+            require_ray()
         if args.command == "video":
             _check_video_paths(args)
+            if args.ray:
+                return _run_video_on_ray(args, adjustments)
         else:
             args.hints = _read_hints(args.hints)
+        if args.ray:  # the workers load the model, each on its own node
+            return _run_images(args, None, adjustments)
         colorizer = Colorizer.from_pretrained(args.model, backend=args.backend, precision=args.precision)
         run = _run_images if args.command == "image" else _run_video
         return run(args, colorizer, adjustments)

@@ -45,6 +45,7 @@ class VideoInfo:
     duration: float
     rotation: int
     audio_codec: str | None
+    start_time: float = 0.0  # of the first timestamp, in seconds
 
     @property
     def frame_count(self) -> int:
@@ -87,8 +88,9 @@ def probe(path: str | Path) -> VideoInfo:
     audio = re.search(r"Stream #\d+:\d+[^\n]*?: Audio: (\w+)", report)
     if seconds_total <= 0 or float(rate.group(1)) <= 0:
         raise InputError("The video reports no duration or frame rate; it may be damaged.")
+    start = re.search(r"Duration: [^,]*, start: (-?[\d.]+)", report)
     return VideoInfo(width, height, exact_rate(float(rate.group(1))), seconds_total, rotation,
-                     audio.group(1) if audio else None)
+                     audio.group(1) if audio else None, float(start.group(1)) if start else 0.0)
 
 
 def _last_line(report: str) -> str:
@@ -97,17 +99,24 @@ def _last_line(report: str) -> str:
 
 
 def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = None, *, start: int = 0,
-                count: int | None = None) -> Iterator[np.ndarray]:
+                count: int | None = None, size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
     """Decode RGB frames sampled by time at the video's rate (so variable-rate video keeps sync),
-    upright as displayed, from frame `start` on, at most `count` of them.
+    upright as displayed, from frame `start` on, at most `count` of them (scaled to `size`, w x h,
+    by FFmpeg when given: a cheap look at a long film).
 
     What ffmpeg reported as errors is appended to `errors` when the stream ends.
     """
-    frame_bytes = info.width * info.height * 3
-    seek = ["-ss", f"{(start - 0.5) / info.fps:.6f}"] if start > 0 else []  # half a frame early: no rounding loss
+    width, height = size or (info.width, info.height)
+    frame_bytes = width * height * 3
+    seek, trim = [], ""
+    if start > 0:  # seek two frames early keeping the file's own timestamps, then trim at frame `start` exactly
+        rate = float(info.fps)
+        seek = ["-ss", f"{info.start_time + max(0, start - 2) / rate:.6f}", "-copyts"]
+        trim = f",trim=start={info.start_time + (start - 0.5) / rate:.6f}"
     limit = ["-frames:v", str(count)] if count is not None else []
+    scale = f",scale={width}:{height}:flags=bilinear" if size else ""
     cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", *seek, "-i", str(path), "-map", "0:v:0",
-           "-vf", f"fps={info.fps}", *limit, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+           "-vf", f"fps={info.fps}{trim}{scale}", *limit, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes)
     stderr_lines: list[bytes] = []
     reader = threading.Thread(target=lambda: stderr_lines.extend(process.stderr), daemon=True)
@@ -117,7 +126,7 @@ def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = No
             data = process.stdout.read(frame_bytes)
             if len(data) < frame_bytes:
                 break
-            yield np.frombuffer(data, np.uint8).reshape(info.height, info.width, 3)
+            yield np.frombuffer(data, np.uint8).reshape(height, width, 3)
     finally:
         process.stdout.close()
         if process.poll() is None:
@@ -158,3 +167,11 @@ def trim(src: str | Path, dst: str | Path, seconds: float) -> Path:
     if done.returncode != 0 or not dst.is_file():
         raise InputError(f"This video could not be cut ({_last_line(done.stderr)}).")
     return dst
+
+
+def count_frames(path: str | Path) -> int:
+    """Frames in a video's first stream, counted from its packets (no decoding)."""
+    report = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path), "-map", "0:v:0", "-c", "copy",
+                             "-f", "null", "-"], capture_output=True, text=True, errors="replace", timeout=600).stderr
+    counts = re.findall(r"frame=\s*(\d+)", report)
+    return int(counts[-1]) if counts else 0

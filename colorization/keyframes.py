@@ -3,8 +3,10 @@
 Between keyframes, colors are carried by optical flow (see `temporal`). Carried colors stay
 right while the flow is trusted, so a new keyframe is due when that trust runs out: the share
 of confidently tracked pixels since the last keyframe falls, the accumulated displacement
-grows, or a cut starts a new shot. Never more than `max_interval` frames apart; 1 means every
-frame. Static shots, common in old films, then need few network runs.
+grows, or a cut starts a new shot. Never more than `max_interval` frames apart: every frame whose
+index is a multiple of it is a keyframe, so a piece of a film that starts elsewhere (see `pieces`)
+makes the same choices as the whole film once it has passed one such frame. 1 means every frame.
+Static shots, common in old films, then need few network runs.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ class KeyframeChooser:
     both ends), so a cut makes the frame before it a keyframe too, after the fact.
     """
 
-    def __init__(self, max_interval: int, rule: MotionRule = MotionRule()) -> None:
+    def __init__(self, max_interval: int, rule: MotionRule = MotionRule(), first_index: int = 0) -> None:
         if max_interval < 1:
             raise ValueError(f"the keyframe interval must be 1 or more, got {max_interval}")
         self.max_interval = max_interval
         self.rule = rule
+        self._first = first_index  # the film's index of the first frame fed: keeps the grid of forced keyframes
         self._index = -1
         self._last_key = -1
         self._tracked = 1.0
@@ -53,7 +56,7 @@ class KeyframeChooser:
             self._motion += flow.motion
         due = (
             starts_shot
-            or index - self._last_key >= self.max_interval
+            or (self._first + index) % self.max_interval == 0
             or self._tracked < self.rule.min_tracked
             or self._motion > self.rule.max_motion
         )

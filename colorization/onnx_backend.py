@@ -25,6 +25,7 @@ CONVERTER_VERSION = "1"
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 CPU_BATCH, GPU_BATCH = 4, 16  # frames a video sends per network call: enough to fill each device
+THREADS_ENV = "COLORIZATION_THREADS"  # threads for one network run (a cluster worker sets 1 per CPU it holds)
 
 
 def onnx_name(files: ModelFiles) -> str:
@@ -66,7 +67,7 @@ def _session(source: Path | bytes, providers: list[str], threads: int | None):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.intra_op_num_threads = threads or int(os.environ.get(THREADS_ENV) or 0) or os.cpu_count() or 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     # Without its arena ONNX Runtime gives a large input's activations back (0.5 GB after one 1024 run),

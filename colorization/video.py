@@ -87,7 +87,7 @@ class VideoOptions:
     render_size: int = defaults.RENDER_SIZE
     batch_size: int | None = None  # frames per network call; None: what the backend suits
     preset: str = "veryfast"
-    crf: int = 18
+    crf: int = 18  # x264's quality, lower is better; 0 is lossless (tests compare pixels with it; browsers cannot play it)
 
     def __post_init__(self) -> None:
         if not isinstance(self.smoothing, (int, float)) or not 0.0 <= self.smoothing <= 1.0:
@@ -287,24 +287,56 @@ def colorize_video(
         Cancelled: cancel() asked to stop.
         ColorizationError: encoding failed.
     """
-    src, dst = Path(src), Path(dst)
     options = VideoOptions(adjustments, smoothing, keyframe_interval, render_size or colorizer.render_size,
                            batch_size, preset, crf)
+    return _run(Path(src), Path(dst), colorizer, options, limits, progress, cancel, overwrite, speeds)
+
+
+def colorize_span(src: str | Path, dst: str | Path, colorizer: Colorizer, span: Span, options: VideoOptions,
+                  *, overwrite: bool = False, cancel: Callable[[], bool] | None = None) -> VideoResult:
+    """Colorize part of a video into a video-only MP4 of the span's kept frames.
+
+    The piece of a longer job (see `pieces`): encoded as `colorize_video` encodes, so pieces join
+    without re-encoding; the frames around the kept ones steady the colors across the join.
+    """
+    return _run(Path(src), Path(dst), colorizer, options, VideoLimits(), None, cancel, overwrite, None, span,
+                audio=False)
+
+
+def _run(src: Path, dst: Path, colorizer: Colorizer, options: VideoOptions, limits: VideoLimits,
+         progress: ProgressCallback | None, cancel: Callable[[], bool] | None, overwrite: bool,
+         speeds: estimate.Speeds | None, span: Span | None = None, audio: bool = True) -> VideoResult:
     check_output(src, dst, overwrite)
     info = check_video(src, limits)
     started = time.monotonic()
     costs = estimate.video_stage_seconds(info, options, speeds or estimate.Speeds.typical(colorizer.backend.name))
-    job = _VideoJob(src, info, colorizer, options, limits, _Tracker(costs, progress, cancel))
+    job = _VideoJob(src, info, colorizer, options, limits, _Tracker(costs, progress, cancel), span, audio)
     with tempfile.TemporaryDirectory(prefix="colorize-work-") as work:
         keys, final = job.analyse_and_smooth(work)
         with atomic_write(dst, overwrite) as partial:
-            job.write(partial, final, len(keys), work)
-    return VideoResult(dst, len(keys), info.fps, sum(keys), time.monotonic() - started, tuple(job.warnings))
+            written = job.write(partial, final, len(keys), work)
+    return VideoResult(dst, written, info.fps, sum(keys), time.monotonic() - started, tuple(job.warnings))
+
+
+@dataclass(frozen=True)
+class Span:
+    """Part of a video to colorize: frames [start, start + count) are analysed and smoothed; of them,
+    those from `keep_from` on, `keep` of them, are written (the rest only steady the colors)."""
+
+    start: int
+    count: int
+    keep_from: int = 0
+    keep: int | None = None  # None: to the end of the span
+
+    def written(self, frames: int) -> tuple[int, int]:
+        """(first, count) of the frames to write, given how many the span turned out to hold."""
+        count = frames - self.keep_from if self.keep is None else min(self.keep, frames - self.keep_from)
+        return self.keep_from, max(0, count)
 
 
 @dataclass
 class _VideoJob:
-    """One video through the three passes; keeps what the passes share."""
+    """One video (or a span of one) through the three passes; keeps what the passes share."""
 
     src: Path
     info: VideoInfo
@@ -312,6 +344,8 @@ class _VideoJob:
     options: VideoOptions
     limits: VideoLimits
     tracker: _Tracker
+    span: Span | None = None
+    audio: bool = True
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -333,9 +367,10 @@ class _VideoJob:
 
     def _analyse(self, predictions: DiskArray, flows: _Flows) -> list[bool]:
         """Pass 1: keyframes by motion, their predictions in batches, and flow between neighbours."""
-        size, expected = self.options.render_size, self.info.frame_count
+        size = self.options.render_size
+        expected = self.info.frame_count if self.span is None else self.span.count
         batch_size = self.options.batch_size or getattr(self.colorizer.backend, "batch_size", 4)
-        chooser = KeyframeChooser(self.options.keyframes)
+        chooser = KeyframeChooser(self.options.keyframes, first_index=0 if self.span is None else self.span.start)
         budget = self.limits.frame_budget(self.info)
         keys: list[bool] = []
         inputs: dict[int, np.ndarray] = {}  # network inputs of this frame and the one before
@@ -354,7 +389,8 @@ class _VideoJob:
 
         self.tracker.begin("colorizing", expected)
         previous_L = None
-        for index, frame in enumerate(read_frames(self.src, self.info, errors)):
+        start, count = (0, None) if self.span is None else (self.span.start, self.span.count)
+        for index, frame in enumerate(read_frames(self.src, self.info, errors, start=start, count=count)):
             if budget is not None and index >= budget:
                 raise InputError(f"The video holds more frames than its header declares ({expected} frames, "
                                  f"{self.info.duration:.1f} s); it was refused after {budget} frames.")
@@ -368,12 +404,11 @@ class _VideoJob:
             previous_L = flow_L
             self.tracker.step(index + 1)
         run(chooser.finish(), last=True)
-        self._check_decoding(len(keys), errors)
+        self._check_decoding(len(keys), expected, errors)
         return keys
 
-    def _check_decoding(self, frames: int, errors: list[str]) -> None:
+    def _check_decoding(self, frames: int, expected: int, errors: list[str]) -> None:
         """Refuse a video that stopped early with decoder errors; warn about one damaged inside."""
-        expected = self.info.frame_count
         if not frames:
             raise InputError("No frame of this video could be decoded; it may be damaged.")
         if frames < expected - max(2, expected // 50):
@@ -386,16 +421,20 @@ class _VideoJob:
                                  "so some frames may show broken or repeated pictures.")
             log.warning("%s: %d decoder errors, first: %s", self.src.name, len(errors), errors[0][:200])
 
-    def write(self, partial: Path, final, frames: int, work: str) -> None:
-        """Pass 3: full-resolution L joined with the smoothed a/b, encoded with the source's audio."""
+    def write(self, partial: Path, final, frames: int, work: str) -> int:
+        """Pass 3: full-resolution L joined with the smoothed a/b, encoded with the source's audio.
+        Returns the number of frames written."""
         from moviepy.video.io.ffmpeg_writer import FFMPEG_VideoWriter
 
         info, options = self.info, self.options
+        first, frames = (0, frames) if self.span is None else self.span.written(frames)
+        start = first if self.span is None else self.span.start + first
         width, height = info.width - info.width % 2, info.height - info.height % 2  # yuv420p: even sizes, cropped
-        audio = info.has_audio
+        audio = info.has_audio and self.audio
         params = ["-map", "0:v:0"] + (["-map", "1:a:0"] if audio else [])
-        params += ["-vf", f"setpts=N/({info.fps})/TB", "-r", str(info.fps), "-crf", str(options.crf),
-                   "-profile:v", "high", "-movflags", "+faststart", "-f", "mp4"]
+        profile = [] if options.crf == 0 else ["-profile:v", "high"]  # crf 0 is lossless: x264 picks its profile
+        params += ["-vf", f"setpts=N/({info.fps})/TB", "-r", str(info.fps), "-crf", str(options.crf), *profile,
+                   "-movflags", "+faststart", "-f", "mp4"]
         log_path = Path(work) / "ffmpeg.log"
         self.tracker.begin("writing", frames)
         writer = None
@@ -406,8 +445,8 @@ class _VideoJob:
                     audiofile=str(self.src) if audio else None,
                     audio_codec="copy" if info.audio_codec in COPYABLE_AUDIO else "aac",
                     ffmpeg_params=params, logfile=log_file)
-                for index, frame in enumerate(read_frames(self.src, info, count=frames)):
-                    prediction = Prediction(color.lightness(frame[:height, :width]), final[index])
+                for index, frame in enumerate(read_frames(self.src, info, start=start, count=frames)):
+                    prediction = Prediction(color.lightness(frame[:height, :width]), final[first + index])
                     try:
                         writer.write_frame(prediction.render(options.adjustments))
                     except OSError:
@@ -418,6 +457,7 @@ class _VideoJob:
                 writer = None
                 if process.returncode != 0:
                     raise ColorizationError("The video encoder failed: " + _tail(log_path))
+            return frames
         finally:
             if writer is not None and writer.proc is not None:
                 writer.proc.kill()

@@ -1,0 +1,135 @@
+"""A long film in independent pieces: find the cuts cheaply, plan pieces, check finished ones, join them.
+
+The colors restart at every cut anyway, so pieces begin at cuts; a shot longer than PIECE_FRAMES
+is split into near-equal pieces, each of which also reads WARMUP_FRAMES on either side inside its
+shot (analysed and smoothed, not written), so that no seam shows where a shot is split. Pieces are
+encoded with identical settings (`video.colorize_span`) and joined by FFmpeg's concat demuxer
+without re-encoding; the source's sound is added last. Whoever runs the pieces (one machine, or
+`cluster` on Ray) needs nothing else from this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import color, temporal
+from .errors import ColorizationError
+from .ffmpeg import VideoInfo, count_frames, ffmpeg_exe, read_frames
+from .outputs import atomic_write
+from .video import COPYABLE_AUDIO, Span, VideoOptions, flow_lightness
+
+# Smoothing forgets at keyframes only (between them colors are carried), by 0.85 each: 48 warm-up
+# frames are six keyframe intervals at the default of 8, after which a piece's colors differ from
+# the whole film's by 0.2 gray levels on average and 0.9 at most (measured before encoding; with
+# 24 frames it was 0.55 and 1.6). A piece of 720 frames (30 s at 24 fps) then repeats at most
+# 2 x 48 / 720 = 13% of the colorizing pass, and none of the writing.
+PIECE_FRAMES = 720
+WARMUP_FRAMES = 48
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Frames [start, end) of the film written by one piece, with warm-up frames read on each side."""
+
+    index: int
+    start: int
+    end: int
+    before: int = 0
+    after: int = 0
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start - self.before, self.before + self.end - self.start + self.after, self.before,
+                    self.end - self.start)
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.start
+
+
+def find_cuts(src: Path, info: VideoInfo, render_size: int = 224,
+              progress: Callable[[int], None] | None = None) -> list[int]:
+    """Frames where a new shot starts (0 excluded), from a low-resolution decode and no network:
+    the same test as the colorizing pass (`temporal.FlowStats.is_cut`), on the same grid."""
+    cuts, previous = [], None
+    for index, frame in enumerate(read_frames(src, info, size=(render_size, render_size))):
+        flow_L = flow_lightness((color.lightness(frame) - color.L_CENTER)[None, None])
+        if previous is not None and temporal.pair_flow(previous, flow_L, (render_size // 4,) * 2).is_cut:
+            cuts.append(index)
+        previous = flow_L
+        if progress is not None:
+            progress(index + 1)
+    return cuts
+
+
+def plan(frames: int, cuts: Sequence[int], piece_frames: int = PIECE_FRAMES,
+         warmup: int = WARMUP_FRAMES) -> list[Piece]:
+    """Pieces covering frames [0, frames): split at the cuts, long shots into near-equal pieces."""
+    bounds = [0] + sorted(c for c in set(cuts) if 0 < c < frames) + [frames]
+    pieces: list[Piece] = []
+    for shot_start, shot_end in zip(bounds, bounds[1:]):
+        parts = math.ceil((shot_end - shot_start) / piece_frames)
+        edges = [shot_start + round(i * (shot_end - shot_start) / parts) for i in range(parts + 1)]
+        for start, end in zip(edges, edges[1:]):
+            pieces.append(Piece(len(pieces), start, end, min(warmup, start - shot_start), min(warmup, shot_end - end)))
+    return pieces
+
+
+class Workspace:
+    """The pieces of one job, in a hidden folder beside the output, kept for a rerun until the join.
+
+    A rerun of the same job (same source bytes' identity, settings and plan) reuses the pieces
+    that finished: each is checked by counting its frames, not trusted because it exists.
+    """
+
+    def __init__(self, src: Path, dst: Path, options: VideoOptions, pieces: Sequence[Piece]) -> None:
+        self.folder = dst.parent / f".{dst.name}.pieces"
+        stat = src.stat()
+        identity = {"source": str(src.resolve()), "size": stat.st_size, "mtime": stat.st_mtime_ns,
+                    "options": repr(options), "pieces": [asdict(p) for p in pieces]}
+        self.key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+        self.pieces = list(pieces)
+        manifest = self.folder / "job.json"
+        if self.folder.exists() and (not manifest.is_file() or json.loads(manifest.read_text()).get("key") != self.key):
+            self.clear()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        manifest.write_text(json.dumps({"key": self.key, "source": str(src), "pieces": len(pieces)}))
+
+    def path(self, piece: Piece) -> Path:
+        return self.folder / f"piece-{piece.index:05d}.mp4"
+
+    def finished(self, piece: Piece) -> bool:
+        path = self.path(piece)
+        return path.is_file() and count_frames(path) == piece.frames
+
+    def remove_partials(self) -> None:
+        for partial in self.folder.glob(".*.partial*"):
+            partial.unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def join(paths: Sequence[Path], src: Path, info: VideoInfo, dst: Path, overwrite: bool = False) -> None:
+    """Join piece MP4s without re-encoding and add the source's sound; `dst` appears complete or not at all."""
+    listing = dst.parent / f".{dst.name}.concat.txt"
+    listing.write_text("".join("file '" + str(p.resolve()).replace("'", "'\\''") + "'\n" for p in paths))
+    audio = ["-i", str(src), "-map", "1:a:0", "-c:a", "copy" if info.audio_codec in COPYABLE_AUDIO else "aac"] \
+        if info.has_audio else []
+    try:
+        with atomic_write(dst, overwrite) as partial:
+            cmd = [ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
+                   *audio[:2], "-map", "0:v:0", *audio[2:], "-c:v", "copy", "-movflags", "+faststart", "-f", "mp4",
+                   str(partial)]
+            done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=3600)
+            if done.returncode != 0:
+                raise ColorizationError("Joining the pieces failed: " + (done.stderr.strip().splitlines() or ["?"])[-1])
+    finally:
+        listing.unlink(missing_ok=True)
