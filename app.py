@@ -21,7 +21,7 @@ from webapp.components import color_sliders, described, render_size_slider  # no
 from webapp.guard import RefuseLinks  # noqa: E402
 from webapp.handlers import EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
-from webapp.sweep import start_sweeper  # noqa: E402
+from webapp.sweep import start_sweeper, sweep_leftovers  # noqa: E402
 from webapp.uploads import upload_folder  # noqa: E402
 
 log = logging.getLogger("colorization.app")
@@ -46,7 +46,8 @@ def build_app(app: ColorizeApp) -> gr.Blocks:
     """The page: a header, three tabs, the model and limits in a footer."""
     digest = app.colorizer.files.weights_sha256[:12] if app.colorizer and app.colorizer.files else "none"
     os.environ["GRADIO_EXAMPLES_CACHE"] = os.path.join(tempfile.gettempdir(), f"colorization-examples-{digest}")
-    with gr.Blocks(title="Colorize old photos and films") as demo:
+    keep = app.limits.keep_results_seconds
+    with gr.Blocks(title="Colorize old photos and films", delete_cache=(min(600, keep), keep)) as demo:
         gr.Markdown("# Colorize old photos and films\nUpload a grayscale photo or film and see it in color, with the "
                     "network of *Colorful Image Colorization* (Zhang, Isola, Efros, ECCV 2016).")
         if app.load_error:
@@ -186,7 +187,7 @@ def gallery_tab(app: ColorizeApp) -> gr.Video:
 
 def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:
     """Sweep old files now and then, refuse links, serve; `options` go to `Blocks.launch`."""
-    start_sweeper(upload_folder(), limits.keep_results_seconds, every=min(600, limits.keep_results_seconds))
+    start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds))
     demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME,
                 app_kwargs={"middleware": [Middleware(RefuseLinks)]}, **options)
 
@@ -200,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     limits = AppLimits()
+    sweep_leftovers(upload_folder(), limits.keep_results_seconds)
     handlers = ColorizeApp(*load_colorizer(), limits)
     handlers.check_int8_in_background()  # fp32 serves at once; int8 takes over if it passes its self-check
     demo = build_app(handlers)

@@ -21,15 +21,11 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".ti
 def _controls(parser: argparse.ArgumentParser) -> None:
     from .backends import BACKENDS
 
-    parser.add_argument("--intensity", type=float, default=defaults.INTENSITY,
-                        help=f"scale of the predicted colors, {defaults.INTENSITY_RANGE[0]:g}..{defaults.INTENSITY_RANGE[1]:g} "
-                             f"(default {defaults.INTENSITY:g})")
-    parser.add_argument("--saturation", type=float, default=defaults.SATURATION,
-                        help=f"HSV saturation multiplier, {defaults.SATURATION_RANGE[0]:g}..{defaults.SATURATION_RANGE[1]:g} "
-                             f"(default {defaults.SATURATION:g})")
-    parser.add_argument("--hue", type=float, default=defaults.HUE,
-                        help=f"rotation of hues in degrees, {defaults.HUE_RANGE[0]:g}..{defaults.HUE_RANGE[1]:g} "
-                             f"(default {defaults.HUE:g})")
+    for flag, default, (low, high), what in (
+            ("--intensity", defaults.INTENSITY, defaults.INTENSITY_RANGE, "scale of the predicted colors"),
+            ("--saturation", defaults.SATURATION, defaults.SATURATION_RANGE, "HSV saturation multiplier"),
+            ("--hue", defaults.HUE, defaults.HUE_RANGE, "rotation of hues in degrees")):
+        parser.add_argument(flag, type=float, default=default, help=f"{what}, {low:g}..{high:g} (default {default:g})")
     parser.add_argument("--render-size", type=int, default=defaults.RENDER_SIZE,
                         help=f"network input side, a multiple of {defaults.RENDER_SIZE_STEP} from "
                              f"{defaults.RENDER_SIZE_RANGE[0]} to {defaults.RENDER_SIZE_RANGE[1]} (default {defaults.RENDER_SIZE})")

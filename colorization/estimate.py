@@ -8,6 +8,7 @@ square of the render size; everything else with the frame's pixels or the frame 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,19 +47,20 @@ class Speeds:
     def measure(cls, colorizer: Colorizer) -> Speeds:
         """Time the network (warm, batch of 4 at 224) and one 720p render; about a second."""
         batch = np.zeros((4, 1, defaults.RENDER_SIZE, defaults.RENDER_SIZE), np.float32)
-        colorizer.backend.run(batch)  # the first run allocates: not timed
-        network = _best(lambda: colorizer.backend.run(batch)) / len(batch)
+        network = best(lambda: colorizer.backend.run(batch), repeat=2) / len(batch)
         gray = np.tile(np.linspace(0, 255, 1280, dtype=np.float32).astype(np.uint8), (720, 1))
         frame = np.repeat(gray[..., None], 3, axis=2)
         prediction = Prediction(np.full((720, 1280), 50.0, np.float32), np.full((56, 56, 2), 10.0, np.float32))
-        render = _best(lambda: Prediction(lightness(frame), prediction.ab).render())
+        render = best(lambda: Prediction(lightness(frame), prediction.ab).render(), repeat=2)
         return cls(network=network, render_pixel=render / (1280 * 720))
 
     def network_seconds(self, render_size: int) -> float:
         return self.network * (render_size / defaults.RENDER_SIZE) ** 2
 
 
-def _best(fn, repeat: int = 2) -> float:
+def best(fn: Callable[[], object], repeat: int = 3) -> float:
+    """The fastest of `repeat` timed calls, after one untimed call (first runs allocate and warm caches)."""
+    fn()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()

@@ -12,6 +12,8 @@ import logging
 import os
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,21 +71,8 @@ def read_size(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) -
             raise InputError(f"No such file: {stream.name}")
         if stream.stat().st_size == 0:
             raise InputError("The file is empty.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(stream) as image:
-                width, height = image.size
-    except UnidentifiedImageError:
-        raise InputError(_NOT_AN_IMAGE) from None
-    except Image.DecompressionBombError as exc:  # Pillow's own, far larger, limit tripped first
-        raise _bomb(exc, max_pixels) from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        log.info("Reading the header failed: %s", exc)  # the detail names decoder internals: for the log only
-        raise InputError(_DAMAGED) from None
-    if width * height > max_pixels:
-        raise _too_large(f"{width}x{height} pixels", max_pixels)
-    return width, height
+    with _pillow_errors(max_pixels, "Reading the header"), Image.open(stream) as image:
+        return _within(image.size, max_pixels)
 
 
 def load_image(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) -> LoadedImage:
@@ -93,16 +82,22 @@ def load_image(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) 
         InputError: not an image, damaged, or larger than `max_pixels`.
     """
     data = _read(source)
+    with _pillow_errors(max_pixels, "Decoding"):
+        image = Image.open(io.BytesIO(data))
+        _within(image.size, max_pixels)  # from the header, before any pixel is decoded
+        image.seek(0)
+        image.load()
+        pixels = _to_array(ImageOps.exif_transpose(image) if _rotated(image) else image)
+    return LoadedImage(pixels, image.info.get("icc_profile"), _exif_without_orientation(image), image.format)
+
+
+@contextmanager
+def _pillow_errors(max_pixels: int, doing: str) -> Iterator[None]:
+    """Pillow's many failures as our three sentences; the detail (decoder internals) only in the log."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise _too_large(f"{width}x{height} pixels", max_pixels)
-            image.seek(0)
-            image.load()
-            pixels = _to_array(ImageOps.exif_transpose(image) if _rotated(image) else image)
+            yield
     except InputError:
         raise
     except UnidentifiedImageError:
@@ -110,9 +105,15 @@ def load_image(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) 
     except Image.DecompressionBombError as exc:  # Pillow's own, far larger, limit tripped first
         raise _bomb(exc, max_pixels) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        log.info("Decoding failed: %s", exc)  # the detail names decoder internals: for the log only
+        log.info("%s failed: %s", doing, exc)
         raise InputError(_DAMAGED) from None
-    return LoadedImage(pixels, image.info.get("icc_profile"), _exif_without_orientation(image), image.format)
+
+
+def _within(size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
+    width, height = size
+    if width * height > max_pixels:
+        raise _too_large(f"{width}x{height} pixels", max_pixels)
+    return width, height
 
 
 def _bomb(exc: Exception, max_pixels: int) -> InputError:

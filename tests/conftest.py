@@ -8,6 +8,9 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.pop("COLORIZATION_MODEL", None)
+# fp32 unless a test asks otherwise: an int8 verdict cached beside a shared fixture model must not
+# change what later tests compute (tests of int8 pass precision= themselves)
+os.environ["COLORIZATION_PRECISION"] = "fp32"
 
 from pathlib import Path  # noqa: E402
 

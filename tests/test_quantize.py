@@ -45,7 +45,7 @@ def test_int8_passes_on_a_network_it_does_not_hurt(tmp_path):
     model, verdict = quantize.build(files)
     assert verdict.passed and verdict.kept_fp32 == () and verdict.mean <= quantize.GATE_MEAN
     assert quantize.cached(files)[1] == verdict  # cached with the model, for the next start
-    colorizer = Colorizer.from_pretrained(tmp_path)  # auto: the cached verdict says yes
+    colorizer = Colorizer.from_pretrained(tmp_path, precision="auto")  # the cached verdict says yes
     assert colorizer.precision == "int8"
     expected = models.lab_to_rgb8(models.lightness_of_gray(118), *models.FIXED_AB).astype(int)
     assert np.abs(colorizer.colorize(np.full((8, 8), 118, np.uint8)).astype(int) - expected).max() <= 1
@@ -67,19 +67,23 @@ def test_int8_is_refused_where_it_hurts_and_forcing_it_says_by_how_much(tmp_path
     _, verdict = quantize.build(files)
     assert not verdict.passed and verdict.mean > quantize.GATE_MEAN
     assert len(verdict.kept_fp32) == max(1, len(verdict.sensitivity) // 3)  # it tried before giving up
-    assert Colorizer.from_pretrained(tmp_path).precision == "fp32"  # auto: no
+    assert Colorizer.from_pretrained(tmp_path, precision="auto").precision == "fp32"  # the verdict says no
     caplog.set_level(logging.WARNING, logger="colorization")
     assert Colorizer.from_pretrained(tmp_path, precision="int8").precision == "int8"  # forced: yes, with a warning
     assert "int8 forced although its self-check failed" in caplog.text and f"{verdict.mean:.2f}" in caplog.text
 
 
-def test_precision_is_checked_and_int8_needs_onnx_runtime(fixed_dir, monkeypatch):
+def test_precision_is_checked_and_int8_needs_onnx_runtime(tmp_path, monkeypatch):
+    fresh(tmp_path, "fixed")
+    quantize.build(resolve_model_files(tmp_path))
     with pytest.raises(InputError, match="int8 needs the onnxruntime backend"):
-        Colorizer.from_pretrained(fixed_dir, backend="opencv", precision="int8")
+        Colorizer.from_pretrained(tmp_path, backend="opencv", precision="int8")
     with pytest.raises(InputError, match="Unknown precision 'int4'"):
-        Colorizer.from_pretrained(fixed_dir, precision="int4")
+        Colorizer.from_pretrained(tmp_path, precision="int4")
+    monkeypatch.setenv("COLORIZATION_PRECISION", "auto")
+    assert Colorizer.from_pretrained(tmp_path).precision == "int8"  # the environment decides
     monkeypatch.setenv("COLORIZATION_PRECISION", "fp32")
-    assert Colorizer.from_pretrained(fixed_dir).precision == "fp32"
+    assert Colorizer.from_pretrained(tmp_path).precision == "fp32"
 
 
 @pytest.mark.slow
@@ -89,7 +93,7 @@ def test_the_command_line_builds_int8_on_first_use_and_auto_follows_the_verdict(
     from PIL import Image
 
     Image.fromarray(np.full((16, 16), 90, np.uint8)).save(photo)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), COLORIZATION_MODEL=str(model))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), COLORIZATION_MODEL=str(model), COLORIZATION_PRECISION="auto")
 
     def colorize(*args):
         return subprocess.run([sys.executable, "-m", "colorization", "image", str(photo), "-o",
@@ -106,9 +110,10 @@ def test_the_command_line_builds_int8_on_first_use_and_auto_follows_the_verdict(
 
 
 @pytest.mark.slow
-def test_the_app_swaps_in_int8_when_its_background_check_passes(tmp_path):
+def test_the_app_swaps_in_int8_when_its_background_check_passes(tmp_path, monkeypatch):
     from webapp.handlers import ColorizeApp
 
+    monkeypatch.setenv("COLORIZATION_PRECISION", "auto")
     shutil.copytree(fresh(tmp_path / "src", "fixed"), tmp_path / "model")
     colorizer = Colorizer.from_pretrained(tmp_path / "model")
     assert colorizer.precision == "fp32"  # nothing checked yet: serve fp32 at once

@@ -32,7 +32,7 @@ from colorization.video import colorize_video
 from support import raw
 from support.files import encode, png_declaring
 from support.media import damaged_in_the_middle, lying_duration, make_clip, streams
-from support.server import running_app
+from support.server import running_app, start_app_process, stop_app_process
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,7 +152,7 @@ def test_hostile_and_odd_inputs_through_the_app(app_client, media, tmp_path, nam
 # ---- 1. No server file can be read through any event ------------------------------------------
 
 FILE_EVENTS = {  # handler name -> (the file parameter's position, the other inputs)
-    "colorize_image": [1.0, 1.0, 0.0, 224],
+    "colorize_image": [1.0, 1.0, 0.0, 224, None],
     "colorize_batch": [1.0, 1.0, 0.0, 224],
     "colorize_video": [1.0, 1.0, 0.0, 0.85, 2, 224],
     "on_upload": [1.0, 1.0, 0.0, 224],
@@ -239,7 +239,7 @@ def assert_normal_photo_works(url: str) -> None:
 def test_the_app_s_own_examples_may_be_named(hostile_server):
     url, demo, _, _ = hostile_server
     answer = raw.call(url, raw.fn_index(demo, "colorize_image"), [{"path": str(ROOT / "examples/images/coins.png")},
-                                                                   1.0, 1.0, 0.0, 224])
+                                                                   1.0, 1.0, 0.0, 224, None])
     assert not answer.refused, answer
 
 
@@ -569,6 +569,7 @@ def test_load_rooms_memory_and_no_leftover_files(fixed_colorizer, tmp_path, monk
     gate = Gate(fixed_colorizer)
     limits = AppLimits(image_workers=2, image_waiting=3, video_workers=1, video_waiting=1, keep_results_seconds=15)
     with serving(ColorizeApp(gate, limits=limits)) as (url, _):
+        own = _files_under(server_cache)  # the page's own files (examples and their copies), kept on purpose
         sampler = threading.Thread(target=sample)
         sampler.start()
         callers = [threading.Thread(target=call, args=(url, "/colorize_image", photo)) for _ in range(16)]
@@ -585,9 +586,9 @@ def test_load_rooms_memory_and_no_leftover_files(fixed_colorizer, tmp_path, monk
         sampler.join()
         assert_normal_photo_works(url)
         assert _files_under(server_cache), "uploads and results should be in the server's cache while fresh"
-        deadline = time.monotonic() + 60  # the sweeper runs every 15 s for files older than 15 s
+        deadline = time.monotonic() + 60  # Gradio's delete_cache runs every 15 s for files older than 15 s
         while True:
-            leftovers = sorted(_files_under(server_cache))
+            leftovers = sorted(_files_under(server_cache) - own)
             if not leftovers or time.monotonic() > deadline:
                 break
             time.sleep(1)
@@ -619,7 +620,7 @@ def test_two_50_megapixel_photos_and_a_1080p_film_at_once_stay_within_the_memory
         photos.append(tmp_path / f"big{index}.png")
         Image.fromarray((ramp * (index + 1) % 256).astype(np.uint8)).save(photos[-1], compress_level=1)
     film = make_clip(tmp_path / "film.mp4", frames_per_shot=60, size=(1920, 1080))
-    process, url = start_app_process(tmp_path, COLORIZATION_MODEL=str(real_arch_dir))
+    process, url = start_app_process(tmp_path, "--no-mcp", COLORIZATION_MODEL=str(real_arch_dir))
     tree = psutil.Process(process.pid)
     peak, stop = [0], threading.Event()
 
@@ -667,38 +668,6 @@ def test_two_50_megapixel_photos_and_a_1080p_film_at_once_stay_within_the_memory
           f"after {after / 2**30:.2f} GB")
     assert peak[0] <= budget * 2**30
     assert after < idle + 0.5 * 2**30  # no photo kept: the API's results are files, not sessions
-
-
-def start_app_process(tmp_path: Path, **env_extra):
-    """`python app.py` on a free port with its own upload folder; returns (process, url) once it serves."""
-    from support.server import free_port
-
-    port = free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_TEMP_DIR=str(tmp_path / "server-cache"),
-               HF_HOME=str(tmp_path / "hf-home"), **env_extra)
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--no-mcp"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"app.py exited: {process.stdout.read()}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    process.kill()
-    raise AssertionError("app.py did not start serving in time")
-
-
-def stop_app_process(process) -> str:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    return process.stdout.read()
 
 
 # ---- 4. Boundaries: restarts, caches, messages, the Space's build -----------------------------

@@ -1,8 +1,11 @@
 """Old uploads and results go, also after a restart: files past their age, then empty folders.
 
-Gradio's own `delete_cache` forgets what an earlier process wrote when that process was killed
-(SIGTERM on a Space restart); this sweep runs at startup and then every few minutes over the whole
-upload folder, and also removes work folders (`colorize-work-*`) that a killed job left behind.
+While the app runs, Gradio's own `delete_cache` removes what this process received and produced
+(and keeps what it must, such as the examples' copies). It forgets what an earlier process wrote
+when that process was killed (SIGTERM on a Space restart): this sweep removes those files at
+startup, then keeps removing empty job folders and the work folders (`colorize-work-*`) of jobs
+whose process died. The startup sweep runs before the page is built, because building it copies
+the examples into the same folder with their old modification times.
 """
 
 from __future__ import annotations
@@ -58,15 +61,20 @@ def sweep_work_folders(max_age: float, now: float | None = None) -> None:
             continue
 
 
-def start_sweeper(folder: Path, max_age: float, every: float) -> threading.Thread:
-    """Sweep now, then every `every` seconds in a daemon thread."""
+def sweep_leftovers(folder: Path, max_age: float) -> None:
+    """At startup, before the page is built: what a killed process left behind."""
+    removed = sweep(folder, max_age)
+    if removed:
+        log.info("Swept %d old upload(s) and result(s) from %s", removed, folder)
+
+
+def start_sweeper(folder: Path, every: float, work_age: float = 6 * 3600) -> threading.Thread:
+    """Every `every` seconds, in a daemon thread: empty job folders, and work folders of dead jobs."""
 
     def loop() -> None:
         while True:
-            removed = sweep(folder, max_age)
-            sweep_work_folders(max(max_age, 6 * 3600))
-            if removed:
-                log.info("Swept %d old upload(s) and result(s) from %s", removed, folder)
+            sweep(folder, float("inf"))  # no file is old enough: only folders left empty
+            sweep_work_folders(work_age)
             time.sleep(every)
 
     thread = threading.Thread(target=loop, name="sweeper", daemon=True)

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import cv2
 import numpy as np
 
 from .. import color, keyframes, quantize, temporal
-from ..estimate import Speeds, video_stage_seconds
+from ..estimate import Speeds, best, video_stage_seconds
 from ..ffmpeg import probe
 from ..fetch import resolve_model_files
 from ..images import load_image, save_image
@@ -38,17 +37,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ORIGINALS = ROOT / "examples" / "images" / "originals"
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 SECTIONS = ("image", "hints", "video", "keyframes", "int8", "estimate", "temporal", "memory", "ray")
-
-
-def best(fn: Callable[[], object], repeat: int = 3) -> float:
-    """The fastest of `repeat` timed calls, after one untimed call (first runs allocate and warm caches)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def photo(name: str, size: tuple[int, int] | None = None) -> np.ndarray:

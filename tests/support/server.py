@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import time
 from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
 
 from colorization import Colorizer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -37,3 +46,37 @@ def running_app(colorizer: Colorizer | None, error: str | None = None, mcp: bool
 
     with serving(ColorizeApp(colorizer, error, AppLimits(**limits)), mcp) as served:
         yield served
+
+
+def start_app_process(folder: Path, *arguments: str, **env_extra: str):
+    """`python app.py` as a user starts it, in `folder`, on a free port from the environment; returns
+    (process, url) once it serves. Its uploads go to folder/server-cache, its Hugging Face cache to
+    folder/hf-home."""
+    port = free_port()
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_TEMP_DIR=str(folder / "server-cache"),
+               HF_HOME=str(folder / "hf-home"), **env_extra)
+    env.pop("GRADIO_SERVER_NAME", None)
+    process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), *arguments], cwd=folder, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"app.py exited: {process.stdout.read()}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    process.kill()
+    raise AssertionError("app.py did not start serving in time")
+
+
+def stop_app_process(process) -> str:
+    """Stop it as a Space stops it (SIGTERM) and return what it printed."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    return process.stdout.read()
