@@ -22,7 +22,7 @@ class MotionRule:
     """When carried colors stop being reliable. Tuned on the benchmark's simulated clips."""
 
     min_tracked: float = 0.9  # product of confidently tracked fractions since the last keyframe
-    max_motion: float = 0.6  # accumulated mean displacement since the last keyframe, in a/b-grid pixels
+    max_motion: float = 0.4  # accumulated mean displacement since the last keyframe, in a/b-grid pixels
 
 
 class KeyframeChooser:
