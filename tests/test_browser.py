@@ -71,6 +71,7 @@ def shoot(page, name: str) -> None:
     shot = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(shot), full_page=True)
     if os.environ.get("UPDATE_SCREENSHOTS"):
+        (ROOT / "docs").mkdir(exist_ok=True)
         shutil.copy(shot, ROOT / "docs" / shot.name)
 
 

@@ -177,7 +177,8 @@ def test_the_gallery_cache_belongs_to_the_loaded_weights(fixed_colorizer, bright
 
 
 def test_page_words():
-    assert [texts.duration(s) for s in (0.2, 59.4, 61, 3725)] == ["1 s", "59 s", "1 min 1 s", "1 h 2 min"]
+    assert [texts.duration(s) for s in (0.2, 1.2, 59.4, 61, 3725)] == [
+        "under a second", "1 s", "59 s", "1 min 1 s", "1 h 2 min"]
     assert "\\n" not in texts.NO_MODEL and len(texts.NO_MODEL.split(". ")) <= 3
 
 

@@ -13,8 +13,10 @@ NO_MODEL = ("The colorization model could not be fetched, so this demo cannot co
 
 
 def duration(seconds: float) -> str:
-    """'7 s', '2 min 5 s', '1 h 3 min': whole units a person reads at a glance."""
-    seconds = max(1, round(seconds))
+    """'under a second', '7 s', '2 min 5 s', '1 h 3 min': whole units a person reads at a glance."""
+    if seconds < 0.95:
+        return "under a second"
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
     if seconds < 3600:
