@@ -57,10 +57,10 @@ def build_app(app: ColorizeApp) -> gr.Blocks:
         with gr.Tab("Video", id="video"):
             video_tab(app)
         with gr.Tab("Gallery", id="gallery") as gallery:
-            film_out = gallery_tab(app)
+            film_outputs = gallery_tab(app)
         gr.Markdown(f"{texts.model_status(app.colorizer)} {texts.page_limits(app.limits)}", elem_id="footer-info")
         if app.colorizer:  # the example film is colorized once per model, when the gallery is first opened
-            gallery.select(app.gallery_film, None, [film_out], api_visibility="private")
+            gallery.select(app.gallery_film, None, list(film_outputs), api_visibility="private")
     demo.queue(max_size=4 * (app.limits.image_waiting + app.limits.video_waiting), default_concurrency_limit=None)
     app.demo = demo
     return demo
@@ -168,8 +168,8 @@ def video_tab(app: ColorizeApp) -> None:
         app.on_video_finished, None, buttons, queue=False, **PRIVATE)
 
 
-def gallery_tab(app: ColorizeApp) -> gr.Video:
-    """Curated examples, colorized once and cached (keyed by the weights' digest); returns the film output."""
+def gallery_tab(app: ColorizeApp) -> tuple[gr.Video, gr.Markdown]:
+    """Curated examples, colorized once and cached (keyed by the weights' digest); returns the film's outputs."""
     photos, film = sorted((EXAMPLES / "images").glob("*.png")), sorted((EXAMPLES / "videos").glob("*.mp4"))[0]
     gr.Markdown("Public-domain and CC0 photographs (see CREDITS.md), colorized. Where the original was in color, "
                 "the slider compares the network's colors with the real ones; elsewhere with the grayscale input.")
@@ -182,7 +182,8 @@ def gallery_tab(app: ColorizeApp) -> gr.Video:
     with gr.Row():
         gr.Video(str(film), label="Grayscale film", interactive=False, elem_id="gallery-film")
         film_out = gr.Video(label="Colorized film", interactive=False, elem_id="gallery-film-out", visible=False)
-    return film_out
+    film_status = gr.Markdown("The colorized film appears here.", elem_id="gallery-film-status")
+    return film_out, film_status
 
 
 def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:

@@ -546,4 +546,4 @@ class ColorizeApp:
 
                 with self._in_room(self.video_room, progress):
                     colorize_video(film, target, self.model(), progress=report, speeds=self.speeds)
-        return gr.update(value=str(target), visible=True)
+        return gr.update(value=str(target), visible=True), ""
