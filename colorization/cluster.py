@@ -49,7 +49,6 @@ def start(address: str | None = None, **local_options) -> None:
     ray = require_ray()
     if ray.is_initialized():
         return
-    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     options = {} if address else local_options
     ray.init(address=address or None, log_to_driver=False, include_dashboard=False, **options)
 

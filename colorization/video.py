@@ -289,7 +289,8 @@ def colorize_video(
     """
     options = VideoOptions(adjustments, smoothing, keyframe_interval, render_size or colorizer.render_size,
                            batch_size, preset, crf)
-    return _run(Path(src), Path(dst), colorizer, options, limits, progress, cancel, overwrite, speeds)
+    return _run(Path(src), Path(dst), colorizer, options, limits=limits, progress=progress, cancel=cancel,
+                overwrite=overwrite, speeds=speeds)
 
 
 def colorize_span(src: str | Path, dst: str | Path, colorizer: Colorizer, span: Span, options: VideoOptions,
@@ -299,13 +300,12 @@ def colorize_span(src: str | Path, dst: str | Path, colorizer: Colorizer, span: 
     The piece of a longer job (see `pieces`): encoded as `colorize_video` encodes, so pieces join
     without re-encoding; the frames around the kept ones steady the colors across the join.
     """
-    return _run(Path(src), Path(dst), colorizer, options, VideoLimits(), None, cancel, overwrite, None, span,
-                audio=False)
+    return _run(Path(src), Path(dst), colorizer, options, cancel=cancel, overwrite=overwrite, span=span, audio=False)
 
 
-def _run(src: Path, dst: Path, colorizer: Colorizer, options: VideoOptions, limits: VideoLimits,
-         progress: ProgressCallback | None, cancel: Callable[[], bool] | None, overwrite: bool,
-         speeds: estimate.Speeds | None, span: Span | None = None, audio: bool = True) -> VideoResult:
+def _run(src: Path, dst: Path, colorizer: Colorizer, options: VideoOptions, *, limits: VideoLimits = VideoLimits(),
+         progress: ProgressCallback | None = None, cancel: Callable[[], bool] | None = None, overwrite: bool = False,
+         speeds: estimate.Speeds | None = None, span: Span | None = None, audio: bool = True) -> VideoResult:
     check_output(src, dst, overwrite)
     info = check_video(src, limits)
     started = time.monotonic()

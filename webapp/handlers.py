@@ -111,7 +111,8 @@ class ColorizeApp:
                 self.speeds = Speeds.measure(colorizer)
                 log.info("int8 passed its self-check: now serving int8 (network %.3f s a frame)", self.speeds.network)
             else:
-                log.info("Serving fp32: %s", (errors or b"").decode(errors="replace").strip().splitlines()[-1:])
+                said = (errors or b"").decode(errors="replace").strip().splitlines()
+                log.info("Serving fp32; the int8 check said: %s", said[-1] if said else "nothing")
 
         worker = threading.Thread(target=check, name="int8-check", daemon=True)
         worker.start()
