@@ -153,6 +153,13 @@ def test_a_painted_hint_changes_the_result_and_the_download(site, brightness_col
     blueness = lambda png: (png[..., 2] - png[..., 0]).mean()  # noqa: E731  (the default brush color is blue)
     assert blueness(hinted_png) > blueness(plain_png) + 5
     shoot(page, "hints-desktop")
+    painted = after_src(page)
+    page.locator("#hint-editor button[aria-label='Undo']").first.click()  # the editor's own undo, stroke by stroke
+    wait_for_new_result(page, painted)
+    time.sleep(1.5)
+    with page.expect_download() as undone:
+        page.locator("#download").click()
+    assert abs(blueness(np.asarray(Image.open(undone.value.path())).astype(int)) - blueness(plain_png)) < 1
     page.close()
 
 

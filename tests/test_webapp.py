@@ -191,3 +191,31 @@ def test_the_page_says_which_weights_answer(fixed_colorizer):
     released = Colorizer(fixed_colorizer.backend, replace(fixed_colorizer.files, released=True))
     assert "released weights (verified)" in texts.model_status(released)
     assert texts.model_status(None) == "Model: not loaded."
+
+
+def test_an_upload_fits_the_render_size_slider_and_tells_its_cost(handlers):
+    _, download, ref, slider, editor = handlers.on_upload({"path": str(EXAMPLES / "images" / "coins.png")},
+                                                         1.0, 1.0, 0.0, 1024)
+    width, height = Image.open(EXAMPLES / "images" / "coins.png").size
+    assert slider["maximum"] == render_size_cap(width, height) == slider["value"] < 1024  # no larger than the photo
+    assert "At 384: about" in slider["info"] and "up to 384 for this photo" in slider["info"]
+    assert download["interactive"] and Path(download["value"]).is_file() and ref.render_size == 384
+    assert editor["background"].shape[:2] == (height, width) and editor["layers"] == []
+
+
+def test_the_batch_page_names_each_skipped_file_and_why(handlers, tmp_path):
+    good = tmp_path / "good.png"
+    Image.new("L", (12, 8), 90).save(good)
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("not a photo")
+    from webapp.uploads import upload_folder
+
+    uploaded = []
+    for path in (good, bad):
+        target = upload_folder() / "test-batch" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+        uploaded.append({"path": str(target)})
+    archive, report = handlers.on_batch(uploaded, 1.0, 1.0, 0.0, 224)
+    assert Path(archive).is_file()
+    assert report == "**Skipped:**\n- bad.jpg: This file is not an image we can read (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)."
