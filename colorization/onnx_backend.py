@@ -67,7 +67,8 @@ def _session(source: Path | bytes, providers: list[str], threads: int | None):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads or int(os.environ.get(THREADS_ENV) or 0) or os.cpu_count() or 1
+    configured = os.environ.get(THREADS_ENV, "")
+    options.intra_op_num_threads = threads or (int(configured) if configured.isdigit() else 0) or os.cpu_count() or 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     # Without its arena ONNX Runtime gives a large input's activations back (0.5 GB after one 1024 run),

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import color, temporal
-from .errors import ColorizationError
+from .errors import ColorizationError, InputError
 from .ffmpeg import VideoInfo, count_frames, ffmpeg_exe, read_frames
 from .outputs import atomic_write
 from .video import COPYABLE_AUDIO, Span, VideoOptions, flow_lightness
@@ -72,6 +72,8 @@ def find_cuts(src: Path, info: VideoInfo, render_size: int = 224,
 def plan(frames: int, cuts: Sequence[int], piece_frames: int = PIECE_FRAMES,
          warmup: int = WARMUP_FRAMES) -> list[Piece]:
     """Pieces covering frames [0, frames): split at the cuts, long shots into near-equal pieces."""
+    if piece_frames < 1 or warmup < 0:
+        raise InputError(f"A piece needs at least one frame and no negative warm-up, got {piece_frames} and {warmup}.")
     bounds = [0] + sorted(c for c in set(cuts) if 0 < c < frames) + [frames]
     pieces: list[Piece] = []
     for shot_start, shot_end in zip(bounds, bounds[1:]):

@@ -219,3 +219,17 @@ def test_the_batch_page_names_each_skipped_file_and_why(handlers, tmp_path):
     archive, report = handlers.on_batch(uploaded, 1.0, 1.0, 0.0, 224)
     assert Path(archive).is_file()
     assert report == "**Skipped:**\n- bad.jpg: This file is not an image we can read (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)."
+
+
+def test_a_painted_layer_must_be_an_upload_too(handlers):
+    photo = Photo(handlers.colorizer.predict(np.zeros((20, 30), np.uint8)), np.zeros((20, 30, 3), np.uint8), "p.png")
+    with pytest.raises(InputError, match="not available on the server"):
+        handlers._painted({"layers": [{"path": "/etc/passwd"}]}, photo)
+    assert handlers._painted({"layers": []}, photo) is None and handlers._painted(None, photo) is None
+
+
+def test_a_film_cannot_be_cut_into_empty_pieces():
+    from colorization import pieces
+
+    with pytest.raises(InputError, match="at least one frame"):
+        pieces.plan(100, [], piece_frames=0)
