@@ -69,10 +69,10 @@ def build_app(app: ColorizeApp) -> gr.Blocks:
 def image_tab(app: ColorizeApp) -> None:
     """Upload, before/after, download, color controls, render size, several photos at once."""
     limits, photos = app.limits, sorted((EXAMPLES / "images").glob("*.png"))
+    words = texts.parameters(limits)
     with gr.Row(equal_height=False):
         image_in = described(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                                      label="Grayscale photo", height=360, elem_id="image-in"),
-                             f"The photo: JPEG, PNG, WebP, GIF, BMP or TIFF, up to {limits.max_image_megapixels:g} megapixels.")
+                                      label="Grayscale photo", height=360, elem_id="image-in"), words["image"])
         slider = gr.ImageSlider(label="Before / after", buttons=["fullscreen"], max_height=600,
                                 elem_id="result-slider", interactive=False, visible=False)
     download = gr.DownloadButton("Download full resolution (PNG)", elem_id="download", interactive=False)
@@ -84,18 +84,16 @@ def image_tab(app: ColorizeApp) -> None:
                                 sources=[], layers=False, transforms=[], elem_id="hint-editor", height=420,
                                 brush=gr.Brush(colors=[(c, 0.75) for c in HINT_COLORS], color_mode="defaults"))
         clear_hints = gr.Button("Clear all hints", size="sm")
-    hints = described(gr.JSON(visible=False), "Optional color hints: a list of strokes "
-                      '{"points": [[x, y], ...], "color": "#rrggbb", "size": 0.02}, x and y as fractions of the photo.')
+    hints = described(gr.JSON(visible=False), words["hints"])
     with gr.Row():
         with gr.Column():
-            controls = color_sliders("image")
+            controls = color_sliders("image", words)
         with gr.Column():
-            render_size = render_size_slider("render-size")
+            render_size = render_size_slider("render-size", words)
             gr.Examples([[str(p)] for p in photos], inputs=[image_in], label="Or pick one",
                         example_labels=[p.stem for p in photos])
     with gr.Accordion(f"Several photos at once (up to {limits.max_batch_files})", open=False):
-        many_in = described(gr.File(file_count="multiple", file_types=["image"], label="Photos"),
-                            f"Up to {limits.max_batch_files} photos, {limits.max_batch_megapixels:g} megapixels together.")
+        many_in = described(gr.File(file_count="multiple", file_types=["image"], label="Photos"), words["files"])
         many_go = gr.Button("Colorize all (same settings)")
         many_out, many_report = gr.File(label="Colorized photos (zip)"), gr.Markdown()
     photo = gr.State(None)
@@ -121,12 +119,11 @@ def image_tab(app: ColorizeApp) -> None:
 
 def video_tab(app: ColorizeApp) -> None:
     """Upload, a preview frame with the time it will take, a test run, the whole film, cancel."""
-    limits = app.limits
+    limits, words = app.limits, texts.parameters(app.limits)
     gr.Markdown("Every frame is colorized, with colors held steady from frame to frame; sound, frame rate and length "
                 f"are kept. {texts.video_limits(limits)}")
     with gr.Row(equal_height=False):
-        video_in = described(gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in"),
-                             f"The film: MP4, MOV, WebM, AVI or MKV. {texts.video_limits(limits)}")
+        video_in = described(gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in"), words["video"])
         preview = gr.ImageSlider(label="Preview: one frame", max_height=400, elem_id="video-preview", interactive=False,
                                  visible=False)
     estimate = gr.Markdown(elem_id="video-estimate")
@@ -139,17 +136,17 @@ def video_tab(app: ColorizeApp) -> None:
                          visible=False)
     with gr.Row():
         with gr.Column():
-            controls = color_sliders("video")
+            controls = color_sliders("video", words)
         with gr.Column():
             smoothing = described(gr.Slider(0, 1, value=defaults.SMOOTHING, step=0.05, label="Temporal smoothing",
                                             info="0 = every frame on its own (flickers); higher = steadier."),
-                                  "How steady colors are over time, 0 (every frame on its own) to 1.")
+                                  words["smoothing"])
             low, high = defaults.KEYFRAMES_RANGE
             keyframes = described(gr.Slider(low, high, value=defaults.KEYFRAMES, step=1, precision=0,
                                             label="Most frames between network runs",
                                             info="Colors are carried by motion in between. 1 = every frame (slowest)."),
-                                  f"Most frames between network runs, {low} (every frame) to {high}.")
-            render_size = render_size_slider("video-render-size")
+                                  words["keyframes"])
+            render_size = render_size_slider("video-render-size", words)
     video = gr.State(None)
 
     inputs, buttons = [video_in, *controls, smoothing, keyframes, render_size], [go, trial, cancel]

@@ -17,6 +17,8 @@ from colorization import Colorizer
 from support import models
 from support.media import frame_times, make_clip, streams
 from support.server import running_app
+from webapp import texts
+from webapp.limits import AppLimits
 
 pytestmark = pytest.mark.slow
 
@@ -153,6 +155,7 @@ def test_every_parameter_has_a_plain_description_and_its_type(server):
         for parameter in endpoint["parameters"]:
             for text in (parameter["type"].get("description", ""), parameter["python_type"]["description"]):
                 assert text and "FileData" not in text and "\n" not in text, (name, parameter["parameter_name"], text)
+                assert text == texts.parameters(AppLimits())[parameter["parameter_name"]]
             types[(name, parameter["parameter_name"])] = parameter["type"].get("type")
     assert types[("/colorize_video", "keyframes")] == "integer"
     assert types[("/colorize_video", "render_size")] == types[("/colorize_image", "render_size")] == "integer"
@@ -197,3 +200,7 @@ def test_the_endpoints_are_tools_for_assistants(fixed_colorizer):
     assert image["description"].startswith("Colorize a grayscale photo")
     assert set(image["inputSchema"]["properties"]) == {"image", "intensity", "saturation", "hue", "render_size", "hints"}
     assert "fractions of the photo" in image["inputSchema"]["properties"]["hints"]["description"]
+    for tool in tools:  # the same sentences as the API page, from one table
+        for name, schema in tool["inputSchema"]["properties"].items():
+            assert schema["description"].startswith(texts.parameters(AppLimits())[name]), (tool["name"], name)
+    assert "1 (every frame) to 16" in by_name["colorize_video"]["inputSchema"]["properties"]["keyframes"]["description"]

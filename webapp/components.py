@@ -28,23 +28,23 @@ def described(component: gr.components.Component, text: str) -> gr.components.Co
     return component
 
 
-def color_sliders(prefix: str) -> tuple[gr.Slider, gr.Slider, gr.Slider]:
-    """Intensity, saturation and hue, with the library's ranges and defaults."""
+def color_sliders(prefix: str, words: dict[str, str]) -> tuple[gr.Slider, gr.Slider, gr.Slider]:
+    """Intensity, saturation and hue, with the library's ranges and defaults; `words`: `texts.parameters`."""
     return (
         described(gr.Slider(*defaults.INTENSITY_RANGE, value=defaults.INTENSITY, step=0.05, label="Color intensity",
                             elem_id=f"{prefix}-intensity", info="0 = gray, 1 = the network's colors, 2 = twice as strong."),
-                  "How strong the colors are, 0 (gray) to 2; 1 is the network's own."),
+                  words["intensity"]),
         described(gr.Slider(*defaults.SATURATION_RANGE, value=defaults.SATURATION, step=0.05, label="Saturation",
                             elem_id=f"{prefix}-saturation"),
-                  "Saturation multiplier, 0 to 2; 1 leaves it unchanged."),
+                  words["saturation"]),
         described(gr.Slider(*defaults.HUE_RANGE, value=defaults.HUE, step=1, label="Hue shift (degrees)",
                             elem_id=f"{prefix}-hue"),
-                  "Rotation of all hues in degrees, -180 to 180."),
+                  words["hue"]),
     )
 
 
-def render_size_slider(elem_id: str) -> gr.Slider:
+def render_size_slider(elem_id: str, words: dict[str, str]) -> gr.Slider:
     return described(gr.Slider(*defaults.RENDER_SIZE_RANGE, value=defaults.RENDER_SIZE, step=defaults.RENDER_SIZE_STEP,
                                precision=0, label="Render size", elem_id=elem_id,
                                info="The network's input side; 224 is what it was trained on."),
-                     "The network's input side in pixels, 64 to 1024, a multiple of 8; 224 is what it was trained on.")
+                     words["render_size"])

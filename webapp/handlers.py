@@ -9,6 +9,7 @@ room (`rooms`); failures reach the visitor through `failures.shown_to_visitors`.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import os
@@ -68,6 +69,17 @@ def _whole(value: Any, name: str) -> int:
 
 def _gray_to_rgb(pixels: np.ndarray) -> np.ndarray:
     return pixels[..., :3] if pixels.ndim == 3 else np.repeat(pixels[..., None], 3, axis=2)
+
+
+def _documented(method):
+    """Write the Args section of an API method's docstring from `texts.parameters`: the MCP tools read
+    the docstring, the API page reads `components.described`, and both say the same."""
+    words = texts.parameters(AppLimits())
+    names = [name for name in inspect.signature(method).parameters if name in words]
+    summary, returns = inspect.cleandoc(method.__doc__).split("\nReturns:\n")
+    args = "".join(f"    {name}: {words[name]}\n" for name in names)
+    method.__doc__ = f"{summary}\nArgs:\n{args}Returns:\n{returns}"
+    return method
 
 
 def render_size_cap(width: int, height: int) -> int:
@@ -175,6 +187,7 @@ class ColorizeApp:
 
     # ---- the public API ------------------------------------------------------------------------
 
+    @_documented
     @shown_to_visitors
     def colorize_image(self, image: Any, intensity: float = defaults.INTENSITY,
                        saturation: float = defaults.SATURATION, hue: float = defaults.HUE,
@@ -182,13 +195,6 @@ class ColorizeApp:
                        progress: gr.Progress = gr.Progress()):
         """Colorize a grayscale photo with the Zhang et al. (ECCV 2016) network, optionally steered by color hints.
 
-        Args:
-            image: The photo: JPEG, PNG, WebP, GIF, BMP or TIFF, up to 50 megapixels.
-            intensity: How strong the colors are, 0 (gray) to 2; 1 is the network's own.
-            saturation: Saturation multiplier, 0 to 2; 1 leaves it unchanged.
-            hue: Rotation of all hues in degrees, -180 to 180.
-            render_size: The network's input side in pixels, 64 to 1024, a multiple of 8; 224 is what it was trained on.
-            hints: Optional color hints, a list of strokes {"points": [[x, y], ...], "color": "#rrggbb", "size": 0.02} with x, y as fractions of the photo's width and height (origin top left) and size as a fraction of its shorter side.
         Returns:
             The before/after pair at preview size (long side at most 2048 px), then the full-resolution PNG.
         """
@@ -199,23 +205,19 @@ class ColorizeApp:
         after = photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
         return (photo.before, after), self._save_png(photo, adjustments, strokes)
 
+    @_documented
     @shown_to_visitors
     def colorize_batch(self, files: Any, intensity: float = defaults.INTENSITY,
                        saturation: float = defaults.SATURATION, hue: float = defaults.HUE,
                        render_size: int = defaults.RENDER_SIZE, progress: gr.Progress = gr.Progress()):
         """Colorize several photos with the same settings, into one zip of PNGs.
 
-        Args:
-            files: Up to 20 photos, 100 megapixels together.
-            intensity: How strong the colors are, 0 (gray) to 2; 1 is the network's own.
-            saturation: Saturation multiplier, 0 to 2; 1 leaves it unchanged.
-            hue: Rotation of all hues in degrees, -180 to 180.
-            render_size: The network's input side in pixels, 64 to 1024, a multiple of 8.
         Returns:
             A zip of PNGs, with problems.txt naming any file that could not be colorized and why.
         """
         return self._batch(files, intensity, saturation, hue, render_size, progress)[0]
 
+    @_documented
     @shown_to_visitors
     def colorize_video(self, video: Any, intensity: float = defaults.INTENSITY,
                        saturation: float = defaults.SATURATION, hue: float = defaults.HUE,
@@ -224,14 +226,6 @@ class ColorizeApp:
                        progress: gr.Progress = gr.Progress()):
         """Colorize a whole film: every frame, steady colors, the original sound, frame rate and length.
 
-        Args:
-            video: The film: MP4, MOV, WebM, AVI or MKV, up to 60 s, 1920x1080 and 60 frames a second.
-            intensity: How strong the colors are, 0 (gray) to 2; 1 is the network's own.
-            saturation: Saturation multiplier, 0 to 2; 1 leaves it unchanged.
-            hue: Rotation of all hues in degrees, -180 to 180.
-            smoothing: How steady colors are over time, 0 (every frame on its own) to 1.
-            keyframes: Most frames between network runs, 1 (every frame) to 8; colors are carried by motion between them.
-            render_size: The network's input side in pixels, 64 to 1024, a multiple of 8.
         Returns:
             The colorized MP4 (H.264, AAC sound).
         """
