@@ -24,7 +24,6 @@ from pathlib import Path
 from . import pieces
 from .color import Adjustments
 from .errors import ColorizationError, InputError, OutputError
-from .ffmpeg import probe
 from .outputs import refusal
 from .onnx_backend import THREADS_ENV
 from .video import Span, VideoOptions, VideoResult, check_output, check_video, colorize_span

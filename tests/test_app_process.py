@@ -1,9 +1,5 @@
 """`python app.py` as a user starts it: a real process, its port from the environment, both endpoints."""
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,7 +12,6 @@ from support.media import frame_times, make_clip
 from support.server import start_app_process, stop_app_process
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_python_app_py_serves_both_endpoints(fixed_dir, tmp_path):

@@ -1,7 +1,6 @@
 """Archives on a Ray cluster: one local cluster (2 CPUs) for the module, clips of 10 s or less."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +15,6 @@ from colorization import ColorizationError, Colorizer, cluster, pieces
 from colorization.cluster import ModelChoice
 from colorization.ffmpeg import count_frames, probe
 from colorization.video import VideoOptions, colorize_video
-from support import models
 from support.files import encode
 from support.media import audio_seconds, decode, frame_times, make_clip
 

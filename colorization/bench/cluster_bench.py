@@ -40,7 +40,6 @@ def ray_overhead(bench) -> list[str]:
     import ray
 
     ray.shutdown()
-    minutes = info.duration / 60
     hd = pan_clip(bench.work, SIZES["1080p"], 20 * 24)  # what an hour of 1080p costs, from 20 s of it
     hd_info = probe(hd)
     hd_minutes = hd_info.duration / 60
