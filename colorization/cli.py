@@ -154,8 +154,10 @@ def _run_video_on_ray(args: argparse.Namespace, adjustments) -> int:
     from . import cluster, pieces
     from .video import VideoOptions
 
-    cluster.start(args.ray_address)
+    piece_frames = pieces.PIECE_FRAMES if args.piece_frames is None else args.piece_frames
+    pieces.check_sizes(piece_frames)  # before Ray starts
     options = VideoOptions(adjustments, args.smoothing, args.keyframes, args.render_size)
+    cluster.start(args.ray_address)
     with tqdm(total=1, disable=args.quiet, bar_format="{desc}: {n_fmt}/{total_fmt}|{bar}|") as bar:
         def progress(stage: str, done: int, total: int) -> None:
             bar.set_description_str(stage, refresh=False)
@@ -163,7 +165,7 @@ def _run_video_on_ray(args: argparse.Namespace, adjustments) -> int:
             bar.refresh()
 
         result = cluster.colorize_film(args.input, _video_target(args), _model_choice(args), options,
-                                       args.overwrite, args.piece_frames or pieces.PIECE_FRAMES, progress=progress)
+                                       args.overwrite, piece_frames, progress=progress)
     if not args.quiet:
         print(f"{result.path}: {result.frames} frames at {result.fps} fps in {result.seconds:.1f} s on the cluster")
     return 0

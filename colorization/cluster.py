@@ -190,6 +190,7 @@ def colorize_film(src: Path, dst: Path, model: ModelChoice, options: VideoOption
         ColorizationError: a piece failed every attempt (finished pieces are kept for a rerun).
     """
     started = time.monotonic()
+    pieces.check_sizes(piece_frames, warmup)
     check_output(src, dst, overwrite)
     info = check_video(src)
     cuts = pieces.find_cuts(src, info, options.render_size,

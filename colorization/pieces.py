@@ -69,11 +69,16 @@ def find_cuts(src: Path, info: VideoInfo, render_size: int = 224,
     return cuts
 
 
+def check_sizes(piece_frames: int, warmup: int = WARMUP_FRAMES) -> None:
+    """Refuse, before any work, pieces of no frames or a negative warm-up."""
+    if piece_frames < 1 or warmup < 0:
+        raise InputError(f"A piece needs at least one frame and no negative warm-up, got {piece_frames} and {warmup}.")
+
+
 def plan(frames: int, cuts: Sequence[int], piece_frames: int = PIECE_FRAMES,
          warmup: int = WARMUP_FRAMES) -> list[Piece]:
     """Pieces covering frames [0, frames): split at the cuts, long shots into near-equal pieces."""
-    if piece_frames < 1 or warmup < 0:
-        raise InputError(f"A piece needs at least one frame and no negative warm-up, got {piece_frames} and {warmup}.")
+    check_sizes(piece_frames, warmup)
     bounds = [0] + sorted(c for c in set(cuts) if 0 < c < frames) + [frames]
     pieces: list[Piece] = []
     for shot_start, shot_end in zip(bounds, bounds[1:]):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorization import ColorizationError, Colorizer, cluster, pieces
+from colorization import Adjustments, ColorizationError, Colorizer, InputError, cluster, pieces
 from colorization.cluster import ModelChoice
 from colorization.ffmpeg import count_frames, probe
 from colorization.video import VideoOptions, colorize_video
@@ -147,14 +147,8 @@ def test_ctrl_c_stops_the_workers_and_removes_unfinished_pieces(address, brightn
 def test_a_worker_that_cannot_see_an_input_says_so(brightness_dir, tmp_path):
     worker = cluster.Worker(ModelChoice(str(brightness_dir)), threads=1)
     reason = worker.photo(str(tmp_path / "only-on-another-node.png"), str(tmp_path / "out.png"),
-                          models_adjustments(), 224, [], False)
+                          Adjustments(), 224, [], False)
     assert "cannot see" in reason and "same path on every node" in reason
-
-
-def models_adjustments():
-    from colorization import Adjustments
-
-    return Adjustments()
 
 
 def test_without_ray_the_flag_says_how_to_install_it(tmp_path):
@@ -163,3 +157,17 @@ def test_without_ray_the_flag_says_how_to_install_it(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
     assert done.returncode == 2 and 'pip install "colorization[cluster]"' in done.stderr
+
+
+def test_pieces_of_no_frames_are_refused_before_any_work(brightness_dir, film, tmp_path, monkeypatch):
+    for count in ("0", "-5"):  # 0 once quietly meant the default
+        done = cli("video", film, "-o", tmp_path / "out.mp4", "--ray", "--piece-frames", count, "--model", brightness_dir)
+        assert done.returncode == 2 and "A piece needs at least one frame" in done.stderr, done.stderr
+        assert not (tmp_path / "out.mp4").exists()
+
+    def no_cut_pass(*args, **kwargs):
+        raise AssertionError("the film was decoded for a plan that cannot be made")
+
+    monkeypatch.setattr(pieces, "find_cuts", no_cut_pass)
+    with pytest.raises(InputError, match="at least one frame"):
+        cluster.colorize_film(film, tmp_path / "out.mp4", ModelChoice(str(brightness_dir)), VideoOptions(), piece_frames=0)
