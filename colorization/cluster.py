@@ -122,13 +122,14 @@ class Pool:
                            max_task_retries=RETRIES, runtime_env={"env_vars": forwarded} if forwarded else None)(Worker)
         self.ray = ray
         self.workers = [actor.remote(model, threads=1 if not gpus else max(1, os.cpu_count() or 1)) for _ in range(count)]
+        self._running: dict = {}  # ObjectRef -> (call index, worker), while `run` runs
 
     def run(self, calls: Sequence[Callable], done: Callable[[int, object], None]) -> dict[int, BaseException]:
         """Submit calls (worker -> ObjectRef) across the workers; `done(i, result)` as each finishes.
         Returns the calls that failed, by index, with their exceptions."""
         ray = self.ray
         pending = list(enumerate(calls))
-        running: dict = {}
+        running = self._running
         failed: dict[int, BaseException] = {}
         idle = list(self.workers)
         while pending or running:
@@ -145,9 +146,14 @@ class Pool:
                 failed[index] = exc
         return failed
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 10.0) -> None:
+        """Kill the workers, then wait (at most `wait` seconds) until the calls they were running have
+        ended: Ray kills asynchronously, and a worker must not finish a piece after the caller has
+        cleaned up (Ctrl-C)."""
         for worker in self.workers:
             self.ray.kill(worker)
+        if self._running:
+            self.ray.wait(list(self._running), num_returns=len(self._running), timeout=wait)
 
 
 def colorize_photos(sources: Sequence[Path], targets: Sequence[Path], model: ModelChoice, adjustments: Adjustments,
