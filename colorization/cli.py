@@ -99,7 +99,6 @@ def _run_images(args: argparse.Namespace, colorizer, adjustments) -> int:
     from tqdm import tqdm
 
     from .errors import InputError, OutputError
-    from .images import load_image, save_image
     from .outputs import check_folder, plan_names, refusal
 
     files = _image_files(args.inputs)
@@ -117,9 +116,7 @@ def _run_images(args: argparse.Namespace, colorizer, adjustments) -> int:
             _warn(f"{path}: skipped: {problem}")
             continue
         try:
-            loaded = load_image(path)
-            result = colorizer.predict(loaded.pixels, args.render_size).render(adjustments, hints=args.hints)
-            save_image(result, target, icc_profile=loaded.icc_profile, exif=loaded.exif, overwrite=args.overwrite)
+            colorizer.colorize_file(path, target, adjustments, args.render_size, args.hints, args.overwrite)
         except (InputError, OutputError) as exc:
             failures += 1
             _warn(f"{path}: {exc}")

@@ -79,13 +79,9 @@ class Worker:
     def photo(self, src: str, target: str, adjustments: Adjustments, render_size: int, hints: list,
               overwrite: bool) -> str | None:
         """Colorize one photo into `target`; None when done, else the reason it could not be."""
-        from .images import load_image, save_image
-
         try:
             self._visible(Path(src))
-            loaded = load_image(src)
-            result = self.colorizer.predict(loaded.pixels, render_size).render(adjustments, hints=hints)
-            save_image(result, target, icc_profile=loaded.icc_profile, exif=loaded.exif, overwrite=overwrite)
+            self.colorizer.colorize_file(src, target, adjustments, render_size, hints, overwrite)
         except (InputError, OutputError) as exc:
             return str(exc)
         return None

@@ -22,6 +22,7 @@ from .color import NEUTRAL, Adjustments
 from .errors import InputError
 from .fetch import resolve_model_files
 from .hints import HintMap, Stroke, draw, parse_hints
+from .images import load_image, save_image
 from .model_files import KNOWN_SOURCES, HubSource, ModelFiles
 
 Hints = HintMap | Sequence[Stroke] | Sequence[dict] | str | None
@@ -255,3 +256,14 @@ class Colorizer:
                  render_size: int | None = None) -> np.ndarray:
         """Colorize one image: RGB/gray/RGBA uint8 in, RGB (or RGBA) uint8 out, same size."""
         return self.predict(image, render_size).render(adjustments or NEUTRAL)
+
+    def colorize_file(self, src: str | os.PathLike, target: str | os.PathLike, adjustments: Adjustments | None = None,
+                      render_size: int | None = None, hints: Hints = None, overwrite: bool = False) -> Path:
+        """Colorize a photo file into `target` (format by its extension), with its ICC profile and EXIF.
+
+        The command line and the cluster's workers both write through here, so their files are the same bytes.
+        Raises InputError (unreadable photo, bad hints) and OutputError (see `images.save_image`).
+        """
+        loaded = load_image(src)
+        result = self.predict(loaded.pixels, render_size).render(adjustments or NEUTRAL, hints=hints)
+        return save_image(result, target, icc_profile=loaded.icc_profile, exif=loaded.exif, overwrite=overwrite)
