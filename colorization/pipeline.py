@@ -148,8 +148,6 @@ class Prediction:
         hint_map = self.hint_map(hints)
         if hint_map is None:
             return None
-        if hint_map.mask.shape != self.hint_grid:
-            raise InputError(f"hints drawn on a {hint_map.mask.shape} grid; this photo's is {self.hint_grid}")
         L_grid, base, grid = self.prepare_hints()
         cache = self._hinting  # each entry is one tuple, replaced whole: safe between threads
         key = hint_map.key()

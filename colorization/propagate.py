@@ -26,6 +26,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import dijkstra
 
+from .errors import InputError
 from .hints import HintMap
 
 WORK_SIDE = 256  # long side of the grid the correction is solved on (about 0.25 s on 2 cores)
@@ -94,7 +95,7 @@ class Grid:
         """The a/b correction (HxWx2) on the grid: `base_ab` + correction honours the hints."""
         h, w = self.shape
         if hints.mask.shape != self.shape:
-            raise ValueError(f"hints on a {hints.mask.shape} grid, photo grid {self.shape}")
+            raise InputError(f"Hints drawn on a {hints.mask.shape} grid; this photo's is {self.shape}.")
         if hints.empty:
             return np.zeros((h, w, 2), np.float32)
         held = hints.mask.ravel()

@@ -110,6 +110,10 @@ def test_a_painted_layer_works_like_strokes(neutral):
     left, right = region_means(ab, 220 / 480)
     assert np.linalg.norm(left - hex_to_ab("#1e5aff")) < 8 and np.linalg.norm(right) < 1.5
 
+    other_photo = from_layer(layer, width + 1, height)  # hints drawn for a photo of another shape
+    with pytest.raises(InputError, match="grid; this photo's is"):
+        prediction.render(hints=other_photo)
+
 
 @pytest.mark.parametrize("hints, message", [
     ([{"points": [[1.2, 0.5]], "color": "#ff0000"}], "lies outside the photo"),
