@@ -63,7 +63,8 @@ def choose_providers(available: Sequence[str], requested: str | None = None) -> 
     return [CUDA, CPU]
 
 
-def _session(source: Path | bytes, providers: list[str], threads: int | None):
+def new_session(source: str | Path | bytes, providers: Sequence[str] = (CPU,), threads: int | None = None):
+    """An ONNX Runtime session as every model here is run: threads as configured, memory arena off."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -74,7 +75,8 @@ def _session(source: Path | bytes, providers: list[str], threads: int | None):
     # Without its arena ONNX Runtime gives a large input's activations back (0.5 GB after one 1024 run),
     # at about 1% of speed: a shared server must not keep the peak of its largest job.
     options.enable_cpu_mem_arena = False
-    return ort.InferenceSession(str(source) if isinstance(source, Path) else source, options, providers=providers)
+    return ort.InferenceSession(str(source) if isinstance(source, Path) else source, options,
+                                providers=list(providers))
 
 
 class OnnxBackend:
@@ -90,13 +92,13 @@ class OnnxBackend:
         self.providers = choose_providers(ort.get_available_providers(), os.environ.get("COLORIZATION_DEVICE"))
         source = model if model is not None else onnx_model(files)
         try:
-            self._session = _session(source, self.providers, threads)
+            self._session = new_session(source, self.providers, threads)
         except Exception as exc:  # ONNX Runtime raises its own types for unreadable or broken files
             if model is not None or not isinstance(source, Path):
                 raise
             log.warning("The cached ONNX model %s could not be loaded (%s); translating it again",
                         source, str(exc).strip().splitlines()[0][:200])
-            self._session = _session(onnx_model(files, rebuild=True), self.providers, threads)
+            self._session = new_session(onnx_model(files, rebuild=True), self.providers, threads)
         self.device = "cuda" if self._session.get_providers()[0] == CUDA else "cpu"
         self.batch_size = GPU_BATCH if self.device == "cuda" else CPU_BATCH
 

@@ -35,7 +35,7 @@ import numpy as np
 from . import caffe, color, model_cache
 from .errors import InputError, ModelInvalidError
 from .model_files import ModelFiles
-from .onnx_backend import CONVERTER_VERSION, onnx_model
+from .onnx_backend import CONVERTER_VERSION, new_session, onnx_model
 
 log = logging.getLogger("colorization")
 
@@ -96,17 +96,9 @@ def network_inputs(group: str) -> list[np.ndarray]:
     return inputs
 
 
-def _session(model: str | bytes):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.enable_cpu_mem_arena = False
-    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-
-
 def _difference(reference: list[np.ndarray], model: str) -> tuple[float, float]:
     """(mean, p99) per-pixel a/b distance of `model` from the fp32 answers on the held-out photos."""
-    session = _session(model)
+    session = new_session(model)
     distances = [np.sqrt(((session.run([caffe.OUTPUT_BLOB], {caffe.INPUT_BLOB: x})[0] - ref) ** 2).sum(axis=1)).ravel()
                  for x, ref in zip(network_inputs("check"), reference)]
     joined = np.concatenate(distances)
@@ -154,7 +146,7 @@ def build(files: ModelFiles, gate: bool = True, deadline: float | None = None) -
     source = onnx_model(files)
     with tempfile.TemporaryDirectory(prefix="colorization-int8-") as work:
         fp32 = str(source) if isinstance(source, Path) else _written(Path(work) / "fp32.onnx", source)
-        reference = [_session(fp32).run([caffe.OUTPUT_BLOB], {caffe.INPUT_BLOB: x})[0] for x in network_inputs("check")]
+        reference = [new_session(fp32).run([caffe.OUTPUT_BLOB], {caffe.INPUT_BLOB: x})[0] for x in network_inputs("check")]
         target = str(Path(work) / "int8.onnx")
         try:
             _quantize(fp32, target)
