@@ -3,8 +3,8 @@
 A derived file is named by a key over the weights' sha256, the prototxt, the points and the
 version of the code that derives it, so new weights or a new converter never reuse an old file.
 It lives beside the weights when that folder is writable, else in $COLORIZATION_CACHE or
-~/.cache/colorization. Writes go to a temporary name and are renamed, so a reader never sees
-half a file.
+~/.cache/colorization. Writes go to a temporary name and are renamed (`outputs.atomic_write`), so a
+reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 from .model_files import ModelFiles, sha256_file
+from .outputs import atomic_write
 
 log = logging.getLogger("colorization")
 
@@ -52,18 +52,12 @@ def find(files: ModelFiles, name: str) -> Path | None:
 def store(files: ModelFiles, name: str, data: bytes) -> Path | None:
     """Write `data` as `name` in the first writable cache folder; None when none is writable."""
     for folder in cache_dirs(files):
-        partial = None
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}.", suffix=".part", delete=False) as handle:
-                partial = Path(handle.name)
-                handle.write(data)
-            os.chmod(partial, 0o644)
-            os.replace(partial, folder / name)
-        except OSError as exc:
+            with atomic_write(folder / name, overwrite=True) as partial:
+                partial.write_bytes(data)
+        except OSError as exc:  # OutputError included
             log.debug("cannot cache %s in %s: %s", name, folder, exc)
-            if partial is not None:
-                partial.unlink(missing_ok=True)
             continue
         log.info("Cached %s", folder / name)
         return folder / name
