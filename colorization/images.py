@@ -41,13 +41,21 @@ class LoadedImage:
     format: str | None = None
 
 
+def _existing(source: str | os.PathLike) -> Path:
+    """The path of a file that exists and is not empty."""
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"No such file: {path.name}")
+    if path.stat().st_size == 0:
+        raise InputError("The file is empty.")
+    return path
+
+
 def _read(source: str | os.PathLike | bytes) -> bytes:
     if isinstance(source, bytes):
         data = source
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise InputError(f"No such file: {path.name}")
+        path = _existing(source)
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -63,14 +71,7 @@ def read_size(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) -
     Raises:
         InputError: missing, empty, not an image we can read, or larger than `max_pixels`.
     """
-    if isinstance(source, bytes):
-        stream: io.BytesIO | Path = io.BytesIO(_read(source))
-    else:
-        stream = Path(source)
-        if not stream.is_file():
-            raise InputError(f"No such file: {stream.name}")
-        if stream.stat().st_size == 0:
-            raise InputError("The file is empty.")
+    stream = io.BytesIO(_read(source)) if isinstance(source, bytes) else _existing(source)
     with _pillow_errors(max_pixels, "Reading the header"), Image.open(stream) as image:
         return _within(image.size, max_pixels)
 
