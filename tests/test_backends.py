@@ -1,5 +1,7 @@
 """ONNX Runtime and OpenCV DNN give the same a/b on the same weights; batching changes nothing."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -70,11 +72,16 @@ def test_batched_equals_unbatched(real_arch_dir, photo, backend_name):
         np.testing.assert_allclose(together[index : index + 1], backend.run(single), atol=1e-4)
 
 
-def test_translation_is_cached_by_digest(fixed_dir, tmp_path, monkeypatch):
-    for item in fixed_dir.iterdir():
+def _without_translation(model: Path, folder: Path) -> Path:
+    """A copy of a model folder without its cached ONNX translation."""
+    for item in model.iterdir():
         if item.suffix != ".onnx":
-            (tmp_path / item.name).write_bytes(item.read_bytes())
-    files = resolve_model_files(tmp_path)
+            (folder / item.name).write_bytes(item.read_bytes())
+    return folder
+
+
+def test_translation_is_cached_by_digest(fixed_dir, tmp_path, monkeypatch):
+    files = resolve_model_files(_without_translation(fixed_dir, tmp_path))
     OnnxBackend(files)
     cached = list(tmp_path.glob("colorization-*.onnx"))
     assert len(cached) == 1
@@ -106,10 +113,7 @@ def test_fixture_colors_through_onnx(fixed_dir):
 
 
 def test_an_unreadable_cached_translation_is_rebuilt_not_fatal(fixed_dir, tmp_path, caplog):
-    for item in fixed_dir.iterdir():
-        if item.suffix != ".onnx":
-            (tmp_path / item.name).write_bytes(item.read_bytes())
-    files = resolve_model_files(tmp_path)
+    files = resolve_model_files(_without_translation(fixed_dir, tmp_path))
     cached = tmp_path / onnx_backend.onnx_name(files)
     cached.write_bytes(b"\x08\x07 this is not an ONNX model")  # a half-written or rotten cache file
     caplog.set_level("WARNING", logger="colorization")

@@ -401,9 +401,7 @@ class ColorizeApp:
 
     def on_render_info(self, ref: PhotoRef | None, render_size: int):
         """The expected time beside the render-size slider, as it moves."""
-        if ref is None:
-            return gr.update(info=self._render_info(_whole(render_size, "render size"), None, 0))
-        photo = self.photos.get(ref.key)
+        photo = self.photos.get(ref.key) if ref is not None else None
         pixels = photo.prediction.L.size if photo is not None else 0
         return gr.update(info=self._render_info(_whole(render_size, "render size"), None, pixels))
 
