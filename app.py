@@ -17,7 +17,7 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from colorization import ColorizationError, Colorizer, defaults  # noqa: E402
 from webapp import texts  # noqa: E402
-from webapp.components import color_sliders, described, render_size_slider  # noqa: E402
+from webapp.components import HINTS_SCHEMA, color_sliders, described, render_size_slider  # noqa: E402
 from webapp.guard import RefuseLinks  # noqa: E402
 from webapp.handlers import EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
@@ -84,7 +84,7 @@ def image_tab(app: ColorizeApp) -> None:
                                 sources=[], layers=False, transforms=[], elem_id="hint-editor", height=420,
                                 brush=gr.Brush(colors=[(c, 0.75) for c in HINT_COLORS], color_mode="defaults"))
         clear_hints = gr.Button("Clear all hints", size="sm")
-    hints = described(gr.JSON(visible=False), words["hints"])
+    hints = described(gr.JSON(visible=False), words["hints"], HINTS_SCHEMA)
     with gr.Row():
         with gr.Column():
             controls = color_sliders("image", words)
@@ -184,10 +184,11 @@ def gallery_tab(app: ColorizeApp) -> tuple[gr.Video, gr.Markdown]:
 
 
 def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:
-    """Sweep old files now and then, refuse links, serve; `options` go to `Blocks.launch`."""
+    """Sweep old files now and then, refuse links, bound MCP calls, serve; `options` go to `Blocks.launch`."""
     start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds))
+    guard = Middleware(RefuseLinks, max_mcp_body=limits.max_mcp_request_mb << 20)
     demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME,
-                app_kwargs={"middleware": [Middleware(RefuseLinks)]}, **options)
+                app_kwargs={"middleware": [guard]}, **options)
 
 
 def main(argv: list[str] | None = None) -> None:

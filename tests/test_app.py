@@ -1,12 +1,18 @@
 """The app's public API through gradio_client against a real server on 127.0.0.1."""
 
+import asyncio
+import base64
+import http.server
 import io
 import json
+import re
+import threading
 import zipfile
 from pathlib import Path
 
 import cv2
 import httpx
+import jsonschema
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
@@ -191,9 +197,80 @@ def test_hints_through_the_api(tmp_path):
         assert read(png).shape == (60, 90, 3)
 
 
+def mcp_call(url: str, tool: str, arguments: dict):
+    """One tool call as an assistant makes it: the official MCP client over Streamable HTTP."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def call():
+        async with streamable_http_client(url + "gradio_api/mcp/") as (read_stream, write_stream, _):
+            async with ClientSession(read_stream, write_stream) as session:
+                await session.initialize()
+                return await session.call_tool(tool, arguments)
+
+    return asyncio.run(call())
+
+
+def data_url(pixels: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_an_assistant_colorizes_through_mcp_and_cannot_name_links_or_server_files(tmp_path):
+    neutral = Colorizer.from_pretrained(models.fixed_color_model(tmp_path / "neutral", ab=(0, 0)), backend="opencv")
+    photo = np.full((60, 90), 80, np.uint8)
+    photo[:, 45:] = 190
+    fetched = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            fetched.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        do_HEAD = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    elsewhere = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=elsewhere.serve_forever, daemon=True).start()
+    with running_app(neutral, mcp=True) as (url, _):
+        hints = [{"points": [[0.2, 0.5], [0.3, 0.5]], "color": "#2050ff", "size": 0.1}]
+        done = mcp_call(url, "colorize_image", {"image": data_url(photo), "hints": hints})
+        assert not done.isError, done.content
+        png = re.search(r"'url': '(http[^']+\.png)'", done.content[0].text).group(1)
+        out = np.asarray(Image.open(io.BytesIO(httpx.get(png, timeout=30).content)).convert("RGB")).astype(int)
+        assert (out[:, :40, 2] - out[:, :40, 0]).mean() > 20 and np.ptp(out[:, 50:], axis=2).max() <= 2
+        for hostile in (f"http://127.0.0.1:{elsewhere.server_port}/secret.png", "/etc/passwd", "file:///etc/passwd"):
+            assert mcp_call(url, "colorize_image", {"image": hostile}).isError, hostile
+        assert not mcp_call(url, "colorize_image", {"image": data_url(photo)}).isError  # still serving
+    elsewhere.shutdown()
+    assert fetched == []  # the link was refused before anyone fetched it
+
+
+def test_an_mcp_call_is_cut_off_at_its_size_limit(fixed_colorizer):
+    with running_app(fixed_colorizer, mcp=True, max_mcp_request_mb=1) as (url, _):
+        endpoint = url + "gradio_api/mcp/"
+        body = b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"image": "' + b"A" * (2 << 20) + b'"}}'
+        said = httpx.post(endpoint, content=body, timeout=30)  # says its length: refused from the header
+        assert said.status_code == 413 and "at most 1 MB" in said.json()["detail"]
+
+        def chunks():  # a chunked body declares no length: counted as it streams in
+            for _ in range(64):
+                yield b"A" * (64 << 10)
+
+        streamed = httpx.post(endpoint, content=chunks(), timeout=30)
+        assert streamed.status_code == 413 and "at most 1 MB" in streamed.json()["detail"]
+        assert not mcp_call(url, "colorize_image", {"image": data_url(np.full((8, 8), 90, np.uint8))}).isError
+
+
 def test_the_endpoints_are_tools_for_assistants(fixed_colorizer):
     with running_app(fixed_colorizer, mcp=True) as (url, _):
         tools = httpx.get(url + "gradio_api/mcp/schema", timeout=30).json()
+    for tool in tools:  # a schema MCP clients accept: "type": {} made them refuse the whole tool
+        jsonschema.validators.validator_for(tool["inputSchema"]).check_schema(tool["inputSchema"])
     by_name = {tool["name"]: tool for tool in tools}
     assert set(by_name) == {"colorize_image", "colorize_video", "colorize_batch"}
     image = by_name["colorize_image"]

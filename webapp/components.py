@@ -14,12 +14,28 @@ import gradio as gr
 from colorization import defaults
 
 
-def described(component: gr.components.Component, text: str) -> gr.components.Component:
-    """Replace the API description of an input component with one sentence."""
+# The hints' JSON schema: gr.JSON says `"type": {}`, which is no schema at all, and MCP clients then
+# refuse the whole tool. A list of strokes as `colorization.hints` checks them.
+HINTS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "points": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+            "color": {"type": "string"},
+            "size": {"type": "number"},
+        },
+        "required": ["points", "color"],
+    },
+}
+
+
+def described(component: gr.components.Component, text: str, schema: dict | None = None) -> gr.components.Component:
+    """Replace the API description of an input component with one sentence (and its JSON schema, when given)."""
     base = component.api_info_as_input
 
     def api_info_as_input() -> dict:
-        info = copy.deepcopy(base())
+        info = copy.deepcopy(schema) if schema is not None else copy.deepcopy(base())
         info["description"] = text
         info["additional_description"] = text
         return info

@@ -1,9 +1,12 @@
-"""Refuse file values that are links before Gradio fetches them.
+"""Refuse file values that are links before Gradio fetches them; bound what an MCP call may send.
 
 Given a file value whose path is a URL, Gradio downloads it into its cache before any handler
 runs, with no size limit. The app takes files, not addresses: this ASGI middleware reads the
 small JSON body of every event request and answers 400 with `uploads.LINKS_REFUSED` when a
 file value names a link. Uploads themselves (multipart, size-limited by Gradio) pass untouched.
+An MCP tool call reaches the same events through Gradio's own client (so links are refused
+there too), but it may carry a file inline as base64, which Gradio decodes with no size limit:
+its body is counted as it streams in and cut off past `max_mcp_body` bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from .uploads import LINKS_REFUSED, is_link
 
 MAX_EVENT_BODY = 1 << 20  # event bodies carry settings and file references, never file contents
 _EVENT_PATHS = ("/queue/join", "/call/", "/run/", "/api/predict")
+_MCP_PATH = "/gradio_api/mcp"
 
 
 def names_a_link(data: Any) -> bool:
@@ -35,11 +39,17 @@ def names_a_link(data: Any) -> bool:
 class RefuseLinks:
     """ASGI middleware: event requests whose body names a link get 400 before Gradio sees them."""
 
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, app, max_mcp_body: int = 300 << 20) -> None:
+        self.app, self.max_mcp_body = app, max_mcp_body
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not any(p in scope["path"] for p in _EVENT_PATHS):
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(_MCP_PATH):
+            await self._bounded(scope, receive, send)
+            return
+        if not any(p in scope["path"] for p in _EVENT_PATHS):
             await self.app(scope, receive, send)
             return
         body, messages = b"", []
@@ -65,9 +75,35 @@ class RefuseLinks:
 
         await self.app(scope, replay, send)
 
+    async def _bounded(self, scope, receive, send) -> None:
+        """Pass a request on, but answer 413 when its Content-Length passes `max_mcp_body`, or once its
+        body does as it streams in (a chunked body declares none); the app then sees a disconnect, its answer is dropped."""
+        too_large = f"An MCP call may carry at most {self.max_mcp_body >> 20} MB."
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_mcp_body:
+            await _answer(send, 413, too_large)
+            return
+        seen, answered = 0, False
+
+        async def bounded_receive():
+            nonlocal seen, answered
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_mcp_body and not answered:
+                answered = True
+                await _answer(send, 413, too_large)
+            return {"type": "http.disconnect"} if answered else message
+
+        async def guarded_send(message) -> None:
+            if not answered:
+                await send(message)
+
+        await self.app(scope, bounded_receive, guarded_send)
+
 
 async def _answer(send, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail, "error": detail}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
