@@ -16,6 +16,7 @@ import jsonschema
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
+from gradio_client.utils import encode_file_path
 from gradio_client.exceptions import AppError
 from PIL import Image
 
@@ -211,10 +212,14 @@ def mcp_call(url: str, tool: str, arguments: dict):
     return asyncio.run(call())
 
 
-def data_url(pixels: np.ndarray) -> str:
+def png_bytes(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return buffer.getvalue()
+
+
+def data_url(pixels: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(png_bytes(pixels)).decode()
 
 
 def test_an_assistant_colorizes_through_mcp_and_cannot_name_links_or_server_files(tmp_path):
@@ -243,7 +248,13 @@ def test_an_assistant_colorizes_through_mcp_and_cannot_name_links_or_server_file
         png = re.search(r"'url': '(http[^']+\.png)'", done.content[0].text).group(1)
         out = np.asarray(Image.open(io.BytesIO(httpx.get(png, timeout=30).content)).convert("RGB")).astype(int)
         assert (out[:, :40, 2] - out[:, :40, 0]).mean() > 20 and np.ptp(out[:, 50:], axis=2).max() <= 2
-        for hostile in (f"http://127.0.0.1:{elsewhere.server_port}/secret.png", "/etc/passwd", "file:///etc/passwd"):
+        # Gradio's upload tool for MCP clients uploads, then names the upload by its link on this server
+        uploaded = httpx.post(url + "gradio_api/upload", files={"files": ("scan.png", png_bytes(photo))}).json()[0]
+        by_link = mcp_call(url, "colorize_image", {"image": f"{url}gradio_api/file={encode_file_path(uploaded)}"})
+        assert not by_link.isError, by_link.content
+        elsewhere_url = f"http://127.0.0.1:{elsewhere.server_port}"
+        for hostile in (f"{elsewhere_url}/secret.png", f"{elsewhere_url}/gradio_api/file=/etc/passwd",
+                        f"{url}gradio_api/file=/etc/passwd", "/etc/passwd", "file:///etc/passwd"):
             assert mcp_call(url, "colorize_image", {"image": hostile}).isError, hostile
         assert not mcp_call(url, "colorize_image", {"image": data_url(photo)}).isError  # still serving
     elsewhere.shutdown()

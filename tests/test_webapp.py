@@ -13,7 +13,7 @@ from PIL import Image
 from colorization import Cancelled, InputError
 from support import models
 from webapp import texts
-from webapp.guard import names_a_link
+from webapp.guard import localize, names_a_link
 from webapp.handlers import EXAMPLES, ColorizeApp, render_size_cap
 from webapp.rooms import RoomFull, WaitingRoom
 from webapp.store import Photo, PhotoStore
@@ -85,6 +85,16 @@ def test_links_anywhere_in_an_event_are_found():
     # what a browser sends for its own upload: the path, and this server's address of it
     assert not names_a_link([{"path": "/tmp/gradio/abc/p.png", "url": "http://127.0.0.1:7860/gradio_api/file=/tmp/gradio/abc/p.png",
                               "meta": {"_type": "gradio.FileData"}}])
+
+
+def test_a_link_to_a_gradio_file_route_becomes_the_path_it_names_and_nothing_else_does():
+    route = "http://127.0.0.1:7860/gradio_api/file=/tmp/gradio/ab%20c/p.png"
+    assert localize([{"path": route, "meta": {}}, 1.0, route]) == [{"path": "/tmp/gradio/ab c/p.png", "meta": {}}, 1.0,
+                                                                   route]  # only a file value's path
+    assert localize([{"path": "https://evil.example/gradio_api/file=/etc/passwd"}]) == [{"path": "/etc/passwd"}]
+    for other in ("https://x/gradio_api/file=", "https://x/file=/etc/passwd", "https://x/gradio_api/file=/a?b=/c",
+                  "ftp://x/gradio_api/file=/a", "https://x/y.png"):
+        assert localize([{"path": other}]) == [{"path": other}] and names_a_link(localize([{"path": other}]))
 
 
 def test_the_waiting_room_admits_in_order_and_refuses_beyond_its_places():

@@ -4,6 +4,9 @@ Given a file value whose path is a URL, Gradio downloads it into its cache befor
 runs, with no size limit. The app takes files, not addresses: this ASGI middleware reads the
 small JSON body of every event request and answers 400 with `uploads.LINKS_REFUSED` when a
 file value names a link. Uploads themselves (multipart, size-limited by Gradio) pass untouched.
+One kind of link is read, not fetched: one to this app's own file route (`.../gradio_api/file=<path>`),
+which Gradio's upload tool for MCP clients returns after an upload; it becomes the path it names,
+which `uploads.upload_path` then holds to the upload folder like any other.
 An MCP tool call reaches the same events through Gradio's own client (so links are refused
 there too), but it may carry a file inline as base64, which Gradio decodes with no size limit:
 its body is counted as it streams in and cut off past `max_mcp_body` bytes.
@@ -12,13 +15,32 @@ its body is counted as it streams in and cut off past `max_mcp_body` bytes.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import unquote
 
 from .uploads import LINKS_REFUSED, is_link
 
 MAX_EVENT_BODY = 1 << 20  # event bodies carry settings and file references, never file contents
 _EVENT_PATHS = ("/queue/join", "/call/", "/run/", "/api/predict")
 _MCP_PATH = "/gradio_api/mcp"
+_OWN_FILE = re.compile(r"^https?://[^/?#]+(?:/[^?#]*)?/gradio_api/file=(?P<path>[^?#]+)$")
+
+
+def localize(data: Any) -> Any:
+    """`data` with every file value whose path links to a Gradio file route replaced by the server path
+    it names (whatever the host: nothing is fetched, and the path must still be an upload here)."""
+    if isinstance(data, dict):
+        return {key: _own_file(value) if key == "path" and isinstance(value, str) else localize(value)
+                for key, value in data.items()}
+    if isinstance(data, list):
+        return [localize(value) for value in data]
+    return data
+
+
+def _own_file(path: str) -> str:
+    match = _OWN_FILE.match(path.strip())
+    return unquote(match.group("path")) if match else path
 
 
 def names_a_link(data: Any) -> bool:
@@ -37,7 +59,8 @@ def names_a_link(data: Any) -> bool:
 
 
 class RefuseLinks:
-    """ASGI middleware: event requests whose body names a link get 400 before Gradio sees them."""
+    """ASGI middleware: event requests naming a link get 400 before Gradio sees them (a link to a Gradio
+    file route is read as the path it names); MCP calls are cut off past `max_mcp_body` bytes."""
 
     def __init__(self, app, max_mcp_body: int = 300 << 20) -> None:
         self.app, self.max_mcp_body = app, max_mcp_body
@@ -63,12 +86,19 @@ class RefuseLinks:
             if not message.get("more_body"):
                 break
         try:
-            refused = names_a_link((json.loads(body or b"null") or {}).get("data"))
+            payload = json.loads(body or b"null") or {}
+            data = payload.get("data")
         except (ValueError, AttributeError):
-            refused = False  # not JSON: Gradio answers it itself
-        if refused:
+            payload = data = None  # not JSON: Gradio answers it itself
+        local = localize(data)
+        if names_a_link(local):
             await _answer(send, 400, LINKS_REFUSED)
             return
+        if local != data:
+            body = json.dumps({**payload, "data": local}).encode()
+            messages = [{"type": "http.request", "body": body, "more_body": False}]
+            headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+            scope = {**scope, "headers": headers + [(b"content-length", str(len(body)).encode())]}
 
         async def replay():
             return messages.pop(0) if messages else await receive()
