@@ -171,14 +171,19 @@ def _run_video_on_ray(args: argparse.Namespace, adjustments) -> int:
 def _read_hints(path: Path | None) -> list:
     """The strokes of a --hints file, checked before any photo is touched."""
     from .errors import InputError
-    from .hints import parse_hints
+    from .hints import MAX_FILE_BYTES, MAX_POINTS, MAX_STROKES, parse_hints
 
     if path is None:
         return []
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # bounded: the path may name /dev/zero or a huge file
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"Cannot read the hints file {path}: {getattr(exc, 'strerror', None) or exc}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"The hints file {path} is larger than {MAX_FILE_BYTES >> 20} MB; hints are at most "
+                         f"{MAX_STROKES} strokes and {MAX_POINTS} points.")
     return parse_hints(text)
 
 

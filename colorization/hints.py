@@ -23,6 +23,7 @@ from .errors import InputError
 
 MAX_STROKES = 100
 MAX_POINTS = 10_000
+MAX_FILE_BYTES = 4 << 20  # a hints file: 10,000 points take well under 1 MB of JSON
 DEFAULT_SIZE = 0.02
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 

@@ -97,3 +97,9 @@ def test_hints_from_a_file_color_the_hinted_region(tmp_path):
     hints.write_text('[{"points": [[1.5, 0.5]], "color": "#2050ff"}]')
     done = run("image", tmp_path / "two.png", "-o", tmp_path / "out2", "--hints", hints, model=neutral)
     assert done.returncode == 2 and "lies outside the photo" in done.stderr and not (tmp_path / "out2").exists()
+    for hostile, said in ((Path("/dev/zero"), "larger than 4 MB"), (tmp_path, "Cannot read the hints file"),
+                          (tmp_path / "missing.json", "Cannot read the hints file"), (ROOT / "examples" / "images" /
+                          "coins.png", "Cannot read the hints file")):  # endless, a folder, missing, not text
+        done = run("image", tmp_path / "two.png", "-o", tmp_path / "out3", "--hints", hostile, model=neutral, timeout=60)
+        assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, (hostile, done.stderr)
+    assert not (tmp_path / "out3").exists()
