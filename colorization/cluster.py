@@ -48,8 +48,25 @@ def start(address: str | None = None, **local_options) -> None:
     ray = require_ray()
     if ray.is_initialized():
         return
+    if address and address != "auto":
+        _check_reachable(address)
     options = {} if address else local_options
-    ray.init(address=address or None, log_to_driver=False, include_dashboard=False, **options)
+    try:
+        ray.init(address=address or None, log_to_driver=False, include_dashboard=False, **options)
+    except (ConnectionError, TimeoutError) as exc:
+        raise ColorizationError(f"Could not join the Ray cluster at {address}: {exc}.") from None
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail in seconds when nothing listens at a cluster's address (Ray itself retries for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError(f"A Ray address looks like ray://host:10001 or host:6379, not {address!r}.")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ColorizationError(f"Nothing answers at the Ray cluster address {address} "
+                                f"({exc.strerror or exc}).") from None
 
 
 @dataclass(frozen=True)

@@ -171,3 +171,13 @@ def test_pieces_of_no_frames_are_refused_before_any_work(brightness_dir, film, t
     monkeypatch.setattr(pieces, "find_cuts", no_cut_pass)
     with pytest.raises(InputError, match="at least one frame"):
         cluster.colorize_film(film, tmp_path / "out.mp4", ModelChoice(str(brightness_dir)), VideoOptions(), piece_frames=0)
+
+
+def test_a_wrong_cluster_address_is_said_in_seconds(tmp_path):
+    photo = tmp_path / "p.png"
+    Image.new("L", (8, 8), 90).save(photo)
+    for address, said in (("ray://127.0.0.1:1", "Nothing answers at the Ray cluster address"),
+                          ("127.0.0.1:1", "Nothing answers at the Ray cluster address"),
+                          ("nonsense", "A Ray address looks like")):
+        done = cli("image", photo, "-o", tmp_path / "out", "--ray-address", address, timeout=60)
+        assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, (address, done.stderr)
