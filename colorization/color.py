@@ -125,8 +125,8 @@ def scale_saturation(rgb: np.ndarray, factor: float) -> np.ndarray:
 
     In HSV, scaling S with H and V fixed moves each channel towards (or away from) the max:
     c' = V - k (V - c). S reaching 1 means the min channel reaching 0, so k is capped at
-    V / (V - min). Done on uint8 channels with OpenCV: a 12-MP photo in about 0.07 s (less
-    saturation) or 0.14 s (more), where float numpy takes over a second; within one level of the float math.
+    V / (V - min). Done on uint8 channels with OpenCV, many times faster than float numpy on a large
+    photo (docs/benchmarks.md) and within one level of the float math.
     """
     if factor == 1.0:
         return rgb

@@ -110,7 +110,7 @@ def local_model_files(folder: str | os.PathLike) -> ModelFiles:
 
 def hub_reachable(timeout: float = 5.0) -> bool:
     """One quick probe of the Hub, so a machine without network falls back to the cache at once
-    instead of sitting through hf_hub_download's retries (about 45 s a file).
+    instead of sitting through hf_hub_download's retries for every file (docs/benchmarks.md).
 
     The standard library does it: huggingface_hub's own HTTP client is an implementation detail
     that changed between its releases, and a plain `pip install` must not need anything else.

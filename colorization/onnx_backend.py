@@ -1,6 +1,6 @@
 """The ONNX Runtime backend: the verified Caffe weights translated once to ONNX, run by ONNX Runtime.
 
-About 2x faster than OpenCV DNN on two CPU cores. The translation (`onnx_graph`) is cached by
+Faster than OpenCV DNN on a CPU (measured in docs/benchmarks.md). The translation (`onnx_graph`) is cached by
 digest (`model_cache`); a cached file that cannot be read or loaded is rebuilt, never fatal.
 With onnxruntime-gpu installed and a CUDA device present, the CUDA provider runs the network.
 """
@@ -72,8 +72,8 @@ def new_session(source: str | Path | bytes, providers: Sequence[str] = (CPU,), t
     options.intra_op_num_threads = threads or (int(configured) if configured.isdigit() else 0) or os.cpu_count() or 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Without its arena ONNX Runtime gives a large input's activations back (0.5 GB after one 1024 run),
-    # at about 1% of speed: a shared server must not keep the peak of its largest job.
+    # Without its arena ONNX Runtime gives a large input's activations back, at a small cost in speed
+    # (docs/benchmarks.md): a shared server must not keep the peak of its largest job.
     options.enable_cpu_mem_arena = False
     return ort.InferenceSession(str(source) if isinstance(source, Path) else source, options,
                                 providers=list(providers))

@@ -9,11 +9,10 @@ average and GATE_P99 at the 99th percentile (a/b units, per-pixel distance in th
 When it fails, the layers whose quantization alone hurts most are kept in fp32, one more at a
 time, before giving up. The int8 model and the verdict are cached beside the fp32 translation.
 
-Why those numbers: at mid lightness (L 50, chroma 20) one a/b unit moves the most affected sRGB
-channel by 1.5 to 2.5 gray levels (12 hues, measured with `color.compose`; up to 5 in deep shadow).
-A mean of 1 unit, about 2 levels, is below what a person sees side by side; a 99th percentile of
-6 units (roughly 10 to 15 levels) lets the few pixels at strong color boundaries differ visibly but
-not wrongly. The benchmark reports the rendered difference in gray levels beside the gate's numbers.
+Why those limits (docs/int8.md gives the measurement of a/b units in gray levels behind them): the
+mean keeps the average change below what a person sees side by side; the 99th percentile lets the
+few pixels at strong color boundaries differ visibly but not wrongly. The benchmark reports the
+rendered difference in gray levels beside the gate's numbers.
 """
 
 from __future__ import annotations

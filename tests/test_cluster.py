@@ -74,7 +74,7 @@ def film(tmp_path_factory):
 
 def test_a_film_in_pieces_matches_the_one_machine_run(address, brightness_dir, film, tmp_path):
     # Compared losslessly: at crf 18 two encodings of the same frames differ by 2 to 3 levels, and every keyframe,
-    # a join's or x264's own (every 250 frames, and at cuts), steps the codec noise by as much (see README).
+    # a join's or x264's own (every 250 frames, and at cuts), steps the codec noise by as much (see docs/ray.md).
     options = VideoOptions(crf=0)
     info = probe(film)
     plan = pieces.plan(info.frame_count, pieces.find_cuts(film, info), piece_frames=60)

@@ -1,6 +1,6 @@
 """What one visitor may ask of the shared machine: every limit of the public app, with its number.
 
-The README's limits table lists these; the page shows them; the handlers enforce them before
+docs/limits-and-safety.md lists these; the page shows them; the handlers enforce them before
 any work. The command line and the library have none of these unless their user sets them.
 """
 

@@ -1,6 +1,6 @@
 """Test media with known ground truth: camera moves over real color photographs, cut, with sound.
 
-The tests and the benchmark build their clips here, so the numbers in the README can be
+The tests and the benchmark build their clips here, so the numbers in docs/benchmarks.md can be
 reproduced from nothing but the repository.
 """
 
