@@ -1,6 +1,6 @@
 """Benchmark: this project against the naive pipeline, side by side in one run, on this machine.
 
-    python -m colorization.bench                  # everything (about 15 minutes on 2 cores)
+    python -m colorization.bench                  # everything (long: docs/benchmarks.md says how long)
     python -m colorization.bench --only video     # one section: image, hints, video, keyframes, int8,
                                                   # estimate, temporal, memory, ray
 
