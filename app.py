@@ -15,9 +15,10 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
-from colorization import ColorizationError, Colorizer, defaults  # noqa: E402
+from colorization import ColorizationError, Colorizer  # noqa: E402
+from colorization.controls import KEYFRAMES, SMOOTHING  # noqa: E402
 from webapp import texts  # noqa: E402
-from webapp.components import HINTS_SCHEMA, color_sliders, described, render_size_slider  # noqa: E402
+from webapp.components import HINTS_SCHEMA, color_sliders, described, render_size_slider, slider  # noqa: E402
 from webapp.guard import RefuseLinks  # noqa: E402
 from webapp.handlers import EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
@@ -138,14 +139,8 @@ def video_tab(app: ColorizeApp) -> None:
         with gr.Column():
             controls = color_sliders("video", words)
         with gr.Column():
-            smoothing = described(gr.Slider(0, 1, value=defaults.SMOOTHING, step=0.05, label="Temporal smoothing",
-                                            info="0 = every frame on its own (flickers); higher = steadier."),
-                                  words["smoothing"])
-            low, high = defaults.KEYFRAMES_RANGE
-            keyframes = described(gr.Slider(low, high, value=defaults.KEYFRAMES, step=1, precision=0,
-                                            label="Most frames between network runs",
-                                            info="Colors are carried by motion in between. 1 = every frame (slowest)."),
-                                  words["keyframes"])
+            smoothing = slider(SMOOTHING, "video-smoothing", words)
+            keyframes = slider(KEYFRAMES, "video-keyframes", words)
             render_size = render_size_slider("video-render-size", words)
     video = gr.State(None)
 

@@ -1,7 +1,15 @@
-"""Colorize grayscale photos and films with the Zhang et al. ECCV 2016 network."""
+"""Colorize grayscale photos and films with the Zhang et al. ECCV 2016 network.
 
-from . import defaults
-from .color import Adjustments
+The names below load their modules on first use (OpenCV, SciPy and ONNX Runtime come with them), so
+`import colorization` and the command line's --help and --version stay instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from . import controls, defaults
 from .errors import (
     Cancelled,
     ColorizationError,
@@ -10,10 +18,32 @@ from .errors import (
     ModelUnavailableError,
     OutputError,
 )
-from .model_files import KNOWN_SOURCES, HubSource, ModelFile, ModelFiles
-from .pipeline import Colorizer, Prediction
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "Adjustments": "color",
+    "Colorizer": "pipeline",
+    "Prediction": "pipeline",
+    "KNOWN_SOURCES": "model_files",
+    "HubSource": "model_files",
+    "ModelFile": "model_files",
+    "ModelFiles": "model_files",
+}
+
+if TYPE_CHECKING:
+    from .color import Adjustments
+    from .model_files import KNOWN_SOURCES, HubSource, ModelFile, ModelFiles
+    from .pipeline import Colorizer, Prediction
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Adjustments",
@@ -29,5 +59,6 @@ __all__ = [
     "ModelUnavailableError",
     "OutputError",
     "Prediction",
+    "controls",
     "defaults",
 ]

@@ -2,67 +2,47 @@
 
 A backend maps a batch of centred lightness (N x 1 x H x W float32, L - 50) to the predicted
 a/b (N x 2 x H/4 x W/4 float32). OpenCV DNN on the Caffe files is the reference; ONNX Runtime
-(`onnx_backend`) runs the same weights translated to ONNX, faster on CPU.
+(`onnx_backend`) runs the same weights translated to ONNX, faster on CPU. What differs between
+backends is said on the class (batch size, int8, typical speed); a new backend is one module
+and one line of `BACKENDS`.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
-import os
-import threading
 import time
 from typing import Protocol
 
 import numpy as np
 
-from . import caffe, quantize
+from . import caffe, config
 from .errors import InputError, ModelInvalidError
 from .model_files import ModelFiles
-from .onnx_backend import OnnxBackend
 
 log = logging.getLogger("colorization")
-
-ENV_BACKEND = "COLORIZATION_BACKEND"
 
 
 class Backend(Protocol):
     name: str
     precision: str  # "fp32" or "int8"
     batch_size: int  # frames per network call that keep this device busy
+    supports_int8: bool  # can run the quantized copy of the weights
+    typical_seconds: float  # one 224x224 frame, warm, in a batch, on 2 CPU cores: the estimate before timing
 
     def run(self, l_centered: np.ndarray) -> np.ndarray:
         """N x 1 x H x W (L - 50) -> N x 2 x H/4 x W/4 (a, b)."""
         ...
 
 
-class OpenCVBackend:
-    """OpenCV DNN on the Caffe files, as in OpenCV's own colorization sample."""
-
-    name = "opencv"
-    precision = "fp32"
-    batch_size = 4
-
-    def __init__(self, files: ModelFiles) -> None:
-        import cv2
-
-        try:
-            net = cv2.dnn.readNetFromCaffe(str(files.prototxt), str(files.weights))
-        except cv2.error as exc:
-            raise ModelInvalidError(f"OpenCV could not read the model: {str(exc).strip().splitlines()[-1]}") from None
-        for layer, blob in caffe.loader_blobs(caffe.load_points(files.points)).items():
-            net.getLayer(net.getLayerId(layer)).blobs = [blob]
-        net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-        net.enableWinograd(False)  # Winograd trades up to ~0.01 a/b of precision for speed; we are the reference
-        self._net = net
-        self._lock = threading.Lock()  # a cv2.dnn.Net is not safe to run from two threads
-
-    def run(self, l_centered: np.ndarray) -> np.ndarray:
-        with self._lock:
-            self._net.setInput(np.ascontiguousarray(l_centered, dtype=np.float32))
-            return np.array(self._net.forward(), dtype=np.float32)
+# name -> "module:Class", imported only when chosen, so listing the names (the CLI's --help) loads nothing
+BACKENDS = {"onnxruntime": "onnx_backend:OnnxBackend", "opencv": "opencv_backend:OpenCVBackend"}
 
 
-BACKENDS = {"onnxruntime": OnnxBackend, "opencv": OpenCVBackend}
+def backend_class(name: str) -> type:
+    """The class registered under `name`."""
+    module, _, cls = BACKENDS[name].partition(":")
+    return getattr(importlib.import_module(f".{module}", __package__), cls)
 
 
 def default_backend_name() -> str:
@@ -101,28 +81,36 @@ def self_test(backend: Backend) -> None:
         raise ModelInvalidError("The network's self-test gave a/b values outside the Lab range: broken weights?")
 
 
-def load_backend(files: ModelFiles, name: str | None = None, precision: str | None = None) -> Backend:
+def load_backend(files: ModelFiles, name: str | None = None, precision: str | None = None,
+                 threads: int | None = None) -> Backend:
     """Validate the files, build the named backend (or the default) at the asked precision, and self-test it.
 
-    precision "fp32"; "int8" (ONNX Runtime only: built on first use without the gate, with a warning
-    that says how far it is from fp32); "auto" (the default): int8 when a cached self-check passed.
+    precision "fp32"; "int8" (a backend that supports it: built on first use without the gate, with a
+    warning that says how far it is from fp32); "auto" (the default): int8 when a cached self-check passed.
+    threads: for one network run; None: $COLORIZATION_THREADS, else every core.
     """
-    name = (name or os.environ.get(ENV_BACKEND) or default_backend_name()).lower()
+    from . import quantize
+
+    name = (name or config.backend() or default_backend_name()).lower()
     if name not in BACKENDS:
         raise InputError(f"Unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
+    cls = backend_class(name)
     precision = quantize.resolve_precision(precision)
-    if precision == "int8" and name != "onnxruntime":
+    if precision == "int8" and not cls.supports_int8:
         raise InputError(f"int8 needs the onnxruntime backend, not {name}.")
     validate_files(files)
-    backend = int8_backend(files, forced=precision == "int8") if precision != "fp32" and name == "onnxruntime" else None
-    backend = backend or BACKENDS[name](files)
+    int8 = int8_backend(files, forced=precision == "int8", threads=threads) if precision != "fp32" and cls.supports_int8 else None
+    backend = int8 or cls(files, threads=threads)
     self_test(backend)
     log.info("Network loaded with the %s backend (%s)", backend.name, backend.precision)
     return backend
 
 
-def int8_backend(files: ModelFiles, forced: bool = False) -> Backend | None:
+def int8_backend(files: ModelFiles, forced: bool = False, threads: int | None = None) -> Backend | None:
     """ONNX Runtime on the int8 model: the cached one whose self-check passed, or (forced) any, built now if needed."""
+    from . import quantize
+    from .onnx_backend import OnnxBackend
+
     model, verdict = quantize.cached(files)
     if forced and model is None:
         started = time.monotonic()
@@ -132,4 +120,4 @@ def int8_backend(files: ModelFiles, forced: bool = False) -> Backend | None:
         return None
     if not verdict.passed:
         log.warning("int8 forced although its self-check failed: %s", verdict.describe())
-    return OnnxBackend(files, model=model, precision="int8")
+    return OnnxBackend(files, threads=threads, model=model, precision="int8")

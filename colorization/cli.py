@@ -13,22 +13,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import defaults
+from . import controls
+from .controls import Control
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+def _flag(parser: argparse.ArgumentParser, control: Control) -> None:
+    """A control's flag, with the table's words and default."""
+    parser.add_argument(control.flag, dest=control.name, type=int if control.whole else float, default=control.default,
+                        help=f"{control.help.rstrip('.')}; default {control.default:g}")
 
 
 def _controls(parser: argparse.ArgumentParser) -> None:
     from .backends import BACKENDS
 
-    for flag, default, (low, high), what in (
-            ("--intensity", defaults.INTENSITY, defaults.INTENSITY_RANGE, "scale of the predicted colors"),
-            ("--saturation", defaults.SATURATION, defaults.SATURATION_RANGE, "HSV saturation multiplier"),
-            ("--hue", defaults.HUE, defaults.HUE_RANGE, "rotation of hues in degrees")):
-        parser.add_argument(flag, type=float, default=default, help=f"{what}, {low:g}..{high:g} (default {default:g})")
-    parser.add_argument("--render-size", type=int, default=defaults.RENDER_SIZE,
-                        help=f"network input side, a multiple of {defaults.RENDER_SIZE_STEP} from "
-                             f"{defaults.RENDER_SIZE_RANGE[0]} to {defaults.RENDER_SIZE_RANGE[1]} (default {defaults.RENDER_SIZE})")
+    for control in controls.PHOTO:
+        _flag(parser, control)
     parser.add_argument("--model", default=None,
                         help="model folder or Hub repo id (default: $COLORIZATION_MODEL, ./models, the Hub)")
     parser.add_argument("--backend", choices=list(BACKENDS), default=None, help="inference backend (default: fastest installed)")
@@ -67,11 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("input", type=Path)
     video.add_argument("-o", "--output", type=Path, required=True,
                        help="output .mp4 (or an existing folder: <input name>.mp4 inside it)")
-    video.add_argument("--smoothing", type=float, default=defaults.SMOOTHING,
-                       help=f"temporal smoothing strength 0..1, 0 = off (default {defaults.SMOOTHING:g})")
-    video.add_argument("--keyframes", type=int, default=defaults.KEYFRAMES,
-                       help=f"at most this many frames between network runs, {defaults.KEYFRAMES_RANGE[0]}.."
-                            f"{defaults.KEYFRAMES_RANGE[1]}; 1 = every frame (default {defaults.KEYFRAMES})")
+    for control in (controls.SMOOTHING, controls.KEYFRAMES):
+        _flag(video, control)
     video.add_argument("--max-seconds", type=float, default=float("inf"), help="refuse videos longer than this")
     video.add_argument("--piece-frames", type=int, default=None, help="with --ray: most frames in one piece (default 720)")
     _controls(video)

@@ -25,7 +25,6 @@ from . import pieces
 from .color import Adjustments
 from .errors import ColorizationError, InputError, OutputError
 from .outputs import refusal
-from .onnx_backend import THREADS_ENV
 from .video import Span, VideoOptions, VideoResult, check_output, check_video, colorize_span
 
 log = logging.getLogger("colorization")
@@ -82,10 +81,10 @@ class Worker:
     """One Ray actor: the model, loaded once, colorizing photos and film pieces on its node."""
 
     def __init__(self, model: ModelChoice, threads: int) -> None:
-        os.environ[THREADS_ENV] = str(threads)
         from .pipeline import Colorizer
 
-        self.colorizer = Colorizer.from_pretrained(model.source, backend=model.backend, precision=model.precision)
+        self.colorizer = Colorizer.from_pretrained(model.source, backend=model.backend, precision=model.precision,
+                                                   threads=threads)
         self.node = socket.gethostname()
 
     def _visible(self, path: Path) -> None:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from . import defaults
-from .errors import InputError
+from . import controls, defaults
 
 L_CENTER = 50.0  # the network sees L - 50
 
@@ -31,16 +30,8 @@ class Adjustments:
     hue: float = defaults.HUE
 
     def __post_init__(self) -> None:
-        for name, (low, high) in (("intensity", defaults.INTENSITY_RANGE), ("saturation", defaults.SATURATION_RANGE)):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not low <= value <= high:
-                raise InputError(f"{name} must be between {low:g} and {high:g}, got {value}")
-        if not isinstance(self.hue, (int, float)) or not np.isfinite(self.hue):
-            raise InputError(f"hue must be a number of degrees, got {self.hue}")
-
-    @property
-    def is_neutral(self) -> bool:
-        return self.intensity == 1.0 and self.saturation == 1.0 and normalize_hue(self.hue) == 0.0
+        for control in controls.COLOR:
+            object.__setattr__(self, control.name, control.check(getattr(self, control.name)))
 
 
 NEUTRAL = Adjustments()

@@ -1,21 +1,27 @@
-"""Defaults and ranges of every control, in one place: the library, the CLI flags and the app's sliders.
-
-Plain numbers only (no heavy imports), so the command line's --help stays instant.
+"""Defaults and ranges of the controls under the names the library has always used, read from the one table in
+`controls`; plus the page's preview size. Plain numbers only, so the command line's --help stays instant.
 """
 
-INTENSITY = 1.0
-INTENSITY_RANGE = (0.0, 2.0)
-SATURATION = 1.0
-SATURATION_RANGE = (0.0, 2.0)
-HUE = 0.0
-HUE_RANGE = (-180.0, 180.0)  # degrees; any angle is accepted and wrapped into this range
+from .controls import HUE as _HUE
+from .controls import INTENSITY as _INTENSITY
+from .controls import KEYFRAMES as _KEYFRAMES
+from .controls import RENDER_SIZE as _RENDER_SIZE
+from .controls import SATURATION as _SATURATION
+from .controls import SMOOTHING as _SMOOTHING
 
-RENDER_SIZE = 224  # the network's input side; what it was trained at
-RENDER_SIZE_RANGE = (64, 1024)
-RENDER_SIZE_STEP = 8  # three stride-2 stages
+INTENSITY = _INTENSITY.default
+INTENSITY_RANGE = (_INTENSITY.low, _INTENSITY.high)
+SATURATION = _SATURATION.default
+SATURATION_RANGE = (_SATURATION.low, _SATURATION.high)
+HUE = _HUE.default
+HUE_RANGE = (_HUE.low, _HUE.high)
 
-SMOOTHING = 0.85  # temporal smoothing strength, 0 = every frame on its own
-KEYFRAMES = 8  # the network runs at least every KEYFRAMES frames of a video, sooner in motion; 1 = every frame
-KEYFRAMES_RANGE = (1, 16)
+RENDER_SIZE = int(_RENDER_SIZE.default)
+RENDER_SIZE_RANGE = (int(_RENDER_SIZE.low), int(_RENDER_SIZE.high))
+RENDER_SIZE_STEP = int(_RENDER_SIZE.step)
+
+SMOOTHING = _SMOOTHING.default
+KEYFRAMES = int(_KEYFRAMES.default)
+KEYFRAMES_RANGE = (int(_KEYFRAMES.low), int(_KEYFRAMES.high))
 
 PREVIEW_SIZE = 2048  # long side of the app's before/after preview

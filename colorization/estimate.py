@@ -20,6 +20,7 @@ from .keyframes import MotionRule
 from .pipeline import Colorizer, Prediction
 
 if TYPE_CHECKING:
+    from .backends import Backend
     from .ffmpeg import VideoInfo
     from .video import VideoOptions
 
@@ -39,9 +40,9 @@ class Speeds:
     per_frame: float = 0.004  # flow both ways, smoothing and bookkeeping, at render size 224
 
     @classmethod
-    def typical(cls, backend: str = "onnxruntime") -> Speeds:
-        """Numbers of a 2-core machine, for when nothing was measured."""
-        return cls(network=0.14 if backend == "onnxruntime" else 0.35, render_pixel=6e-9)
+    def typical(cls, backend: Backend | None = None) -> Speeds:
+        """Numbers of a 2-core machine, for when nothing was measured (the backend's own, else ONNX Runtime's)."""
+        return cls(network=backend.typical_seconds if backend is not None else 0.14, render_pixel=6e-9)
 
     @classmethod
     def measure(cls, colorizer: Colorizer) -> Speeds:

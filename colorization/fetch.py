@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import config
 from .errors import ModelUnavailableError
 from .model_files import (
     KNOWN_SOURCES,
@@ -29,7 +30,6 @@ from .model_files import (
 
 log = logging.getLogger("colorization")
 
-ENV_SOURCE = "COLORIZATION_MODEL"
 DEFAULT_LOCAL_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
@@ -50,7 +50,7 @@ def resolve_model_files(
             why each failed, and how to fix it.
     """
     if source is None:
-        source = os.environ.get(ENV_SOURCE) or None
+        source = config.model_source()
     if source is None and _has_model(DEFAULT_LOCAL_DIR):
         source = DEFAULT_LOCAL_DIR
     if source is None:
@@ -115,7 +115,7 @@ def hub_reachable(timeout: float = 5.0) -> bool:
     The standard library does it: huggingface_hub's own HTTP client is an implementation detail
     that changed between its releases, and a plain `pip install` must not need anything else.
     """
-    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    endpoint = config.hub_endpoint() or "https://huggingface.co"
     try:
         urllib.request.urlopen(urllib.request.Request(endpoint, method="HEAD"), timeout=timeout).close()
     except urllib.error.HTTPError:
@@ -147,12 +147,12 @@ def download_model_files(sources: Sequence[HubSource], *, cache_dir: str | Path 
         f"Tried:\n{tried}\n"
         "Fix it in one of two ways:\n"
         "  1. let this machine reach the Hugging Face Hub (or set HF_ENDPOINT to a mirror), then start again;\n"
-        f"  2. put {PROTOTXT.name}, {WEIGHTS.name} and {POINTS.name} in a folder and set {ENV_SOURCE}=/path/to/that/folder."
+        f"  2. put {PROTOTXT.name}, {WEIGHTS.name} and {POINTS.name} in a folder and set {config.MODEL}=/path/to/that/folder."
     )
 
 
 def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    return config.hub_offline()
 
 
 def _download_verified(source: HubSource, spec: ModelFile, cache_dir: str | Path | None, offline: bool) -> Path:
@@ -186,7 +186,7 @@ def _download(source: HubSource, spec: ModelFile, cache_dir: str | Path | None, 
                     cache_dir=cache_dir,
                     force_download=force,
                     local_files_only=offline,
-                    endpoint=os.environ.get("HF_ENDPOINT") or None,
+                    endpoint=config.hub_endpoint(),
                 )
             )
         except LocalEntryNotFoundError:  # a subclass of EntryNotFoundError: test it first

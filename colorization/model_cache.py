@@ -14,12 +14,12 @@ import logging
 import os
 from pathlib import Path
 
+from . import config
 from .model_files import ModelFiles, sha256_file
 from .outputs import atomic_write
 
 log = logging.getLogger("colorization")
 
-CACHE_ENV = "COLORIZATION_CACHE"
 
 
 def cache_key(files: ModelFiles, version: str) -> str:
@@ -34,9 +34,9 @@ def cache_key(files: ModelFiles, version: str) -> str:
 def cache_dirs(files: ModelFiles) -> list[Path]:
     """Where derived files are looked for and written, in order of preference."""
     dirs = [files.weights.parent]
-    if os.environ.get(CACHE_ENV):
-        dirs.insert(0, Path(os.environ[CACHE_ENV]))
-    dirs.append(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "colorization")
+    if config.cache_dir():
+        dirs.insert(0, config.cache_dir())
+    dirs.append(config.user_cache_dir())
     return dirs
 
 

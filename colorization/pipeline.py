@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import color, defaults, propagate
+from . import color, controls, defaults, propagate
 from .backends import Backend, int8_backend, load_backend, self_test
 from .color import NEUTRAL, Adjustments
 from .errors import InputError
@@ -30,18 +30,7 @@ Hints = HintMap | Sequence[Stroke] | Sequence[dict] | str | None
 
 def check_render_size(size: int) -> int:
     """The network input side: a multiple of 8 (three stride-2 stages) within a sane range."""
-    low, high = defaults.RENDER_SIZE_RANGE
-    step = defaults.RENDER_SIZE_STEP
-    try:
-        whole = int(size)
-    except (TypeError, ValueError, OverflowError):
-        whole = None
-    if isinstance(size, (bool, str)) or whole is None or whole != size:
-        raise InputError(f"render size must be a whole number, got {size!r}")
-    size = whole
-    if size % step or not low <= size <= high:
-        raise InputError(f"render size must be a multiple of {step} between {low} and {high}, got {size}")
-    return size
+    return controls.RENDER_SIZE.check(size)
 
 
 def fit_within(image: np.ndarray, size: int | None) -> np.ndarray:
@@ -187,6 +176,7 @@ class Colorizer:
         cache_dir: str | Path | None = None,
         render_size: int = defaults.RENDER_SIZE,
         precision: str | None = None,
+        threads: int | None = None,
     ) -> Colorizer:
         """Fetch (or find), verify, load and self-test the model; see `fetch.resolve_model_files`.
 
@@ -197,9 +187,11 @@ class Colorizer:
             ModelUnavailableError: no usable copy of the files was found.
             ModelInvalidError: the files do not form a working network.
             InputError: an unknown backend or precision, or int8 asked of OpenCV.
+
+        threads: for one network run (default $COLORIZATION_THREADS, else every core).
         """
         files = resolve_model_files(source, hub_sources=hub_sources, cache_dir=cache_dir)
-        return cls(load_backend(files, backend, precision), files, render_size)
+        return cls(load_backend(files, backend, precision, threads), files, render_size)
 
     @property
     def precision(self) -> str:
@@ -208,7 +200,7 @@ class Colorizer:
     def use_int8_if_checked(self) -> bool:
         """Swap in the int8 network when its cached self-check passed (the app calls this when its
         background build ends); runs in flight finish on the old one. True when int8 is now used."""
-        if self.files is None or self.backend.name != "onnxruntime" or self.precision == "int8":
+        if self.files is None or not self.backend.supports_int8 or self.precision == "int8":
             return self.precision == "int8"
         candidate = int8_backend(self.files)
         if candidate is None:

@@ -31,7 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import caffe, color, model_cache
+from . import caffe, color, config, model_cache
 from .errors import InputError, ModelInvalidError
 from .model_files import ModelFiles
 from .onnx_backend import CONVERTER_VERSION, new_session, onnx_model
@@ -44,7 +44,6 @@ MAX_FP32_SHARE = 1 / 3  # of the layers kept in fp32, at most: beyond that int8 
 QUANTIZED_OPS = ("Conv", "ConvTranspose")  # where the compute is; normalization, scaling and softmax stay fp32
 PHOTOS = Path(__file__).resolve().parent / "calibration"
 PRECISIONS = ("auto", "fp32", "int8")
-ENV_PRECISION = "COLORIZATION_PRECISION"
 
 
 @dataclass(frozen=True)
@@ -195,7 +194,7 @@ def _sensitivity(fp32: str, reference: list[np.ndarray], work: str, deadline: fl
 
 def resolve_precision(precision: str | None) -> str:
     """The precision asked for (argument, then $COLORIZATION_PRECISION, then auto), checked."""
-    chosen = (precision or os.environ.get(ENV_PRECISION) or "auto").lower()
+    chosen = (precision or config.precision() or "auto").lower()
     if chosen not in PRECISIONS:
         raise InputError(f"Unknown precision {chosen!r}; choose one of: {', '.join(PRECISIONS)}")
     return chosen

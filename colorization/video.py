@@ -25,7 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import color, defaults, estimate, temporal
+from . import color, controls, defaults, estimate, temporal
 from .color import NEUTRAL, Adjustments
 from .errors import Cancelled, ColorizationError, InputError, OutputError
 from .ffmpeg import VideoInfo, grab_frames, probe, read_frames
@@ -90,11 +90,8 @@ class VideoOptions:
     crf: int = 18  # x264's quality, lower is better; 0 is lossless (tests compare pixels with it; browsers cannot play it)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.smoothing, (int, float)) or not 0.0 <= self.smoothing <= 1.0:
-            raise InputError(f"smoothing must be between 0 and 1, got {self.smoothing}")
-        low, high = defaults.KEYFRAMES_RANGE
-        if isinstance(self.keyframes, bool) or not isinstance(self.keyframes, int) or not low <= self.keyframes <= high:
-            raise InputError(f"the keyframe interval must be a whole number from {low} to {high}, got {self.keyframes}")
+        for control in (controls.SMOOTHING, controls.KEYFRAMES):
+            object.__setattr__(self, control.name, control.check(getattr(self, control.name)))
         check_render_size(self.render_size)
 
 
@@ -309,7 +306,7 @@ def _run(src: Path, dst: Path, colorizer: Colorizer, options: VideoOptions, *, l
     check_output(src, dst, overwrite)
     info = check_video(src, limits)
     started = time.monotonic()
-    costs = estimate.video_stage_seconds(info, options, speeds or estimate.Speeds.typical(colorizer.backend.name))
+    costs = estimate.video_stage_seconds(info, options, speeds or estimate.Speeds.typical(colorizer.backend))
     job = _VideoJob(src, info, colorizer, options, limits, _Tracker(costs, progress, cancel), span, audio)
     with tempfile.TemporaryDirectory(prefix="colorize-work-") as work:
         keys, final = job.analyse_and_smooth(work)

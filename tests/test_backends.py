@@ -8,7 +8,8 @@ import pytest
 from colorization import Colorizer
 from colorization.bench import architecture as arch
 from colorization import onnx_backend
-from colorization.backends import BACKENDS, OpenCVBackend, load_backend
+from colorization.backends import BACKENDS, load_backend
+from colorization.opencv_backend import OpenCVBackend
 from colorization.caffe import Layer
 from colorization.fetch import resolve_model_files
 from colorization.onnx_backend import OnnxBackend

@@ -11,7 +11,8 @@ import copy
 
 import gradio as gr
 
-from colorization import defaults
+from colorization import controls
+from colorization.controls import Control
 
 
 # The hints' JSON schema: gr.JSON says `"type": {}`, which is no schema at all, and MCP clients then
@@ -44,23 +45,17 @@ def described(component: gr.components.Component, text: str, schema: dict | None
     return component
 
 
+def slider(control: Control, elem_id: str, words: dict[str, str] | None = None) -> gr.Slider:
+    """A control's slider: range, step, default, label and info from the table; its API sentence from `words`."""
+    component = gr.Slider(control.low, control.high, value=control.default, step=control.step, label=control.label,
+                          info=control.info, elem_id=elem_id, precision=0 if control.whole else None)
+    return described(component, (words or {}).get(control.name, control.help))
+
+
 def color_sliders(prefix: str, words: dict[str, str]) -> tuple[gr.Slider, gr.Slider, gr.Slider]:
     """Intensity, saturation and hue, with the library's ranges and defaults; `words`: `texts.parameters`."""
-    return (
-        described(gr.Slider(*defaults.INTENSITY_RANGE, value=defaults.INTENSITY, step=0.05, label="Color intensity",
-                            elem_id=f"{prefix}-intensity", info="0 = gray, 1 = the network's colors, 2 = twice as strong."),
-                  words["intensity"]),
-        described(gr.Slider(*defaults.SATURATION_RANGE, value=defaults.SATURATION, step=0.05, label="Saturation",
-                            elem_id=f"{prefix}-saturation"),
-                  words["saturation"]),
-        described(gr.Slider(*defaults.HUE_RANGE, value=defaults.HUE, step=1, label="Hue shift (degrees)",
-                            elem_id=f"{prefix}-hue"),
-                  words["hue"]),
-    )
+    return tuple(slider(control, f"{prefix}-{control.name}", words) for control in controls.COLOR)
 
 
 def render_size_slider(elem_id: str, words: dict[str, str]) -> gr.Slider:
-    return described(gr.Slider(*defaults.RENDER_SIZE_RANGE, value=defaults.RENDER_SIZE, step=defaults.RENDER_SIZE_STEP,
-                               precision=0, label="Render size", elem_id=elem_id,
-                               info="The network's input side; 224 is what it was trained on."),
-                     words["render_size"])
+    return slider(controls.RENDER_SIZE, elem_id, words)

@@ -107,7 +107,7 @@ class ColorizeApp:
         """Build and check the int8 network in a low-priority child process while fp32 serves; swap it
         in if it passes. Nothing happens when int8 was already decided or is not wanted."""
         colorizer = self.colorizer
-        if (colorizer is None or colorizer.files is None or colorizer.backend.name != "onnxruntime"
+        if (colorizer is None or colorizer.files is None or not colorizer.backend.supports_int8
                 or quantize.resolve_precision(None) != "auto" or quantize.cached(colorizer.files)[1] is not None):
             return None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from colorization import Colorizer, defaults
+from colorization import Colorizer, controls
 from colorization.ffmpeg import VideoInfo
 
 from .limits import AppLimits
@@ -53,20 +53,11 @@ def video_facts(info: VideoInfo) -> str:
 def parameters(limits: AppLimits) -> dict[str, str]:
     """One plain sentence per API parameter, by name: the API page and `view_api()` show it (see
     `components.described`), and so do the MCP tools (the handlers' docstrings are filled from it)."""
-    intensity, saturation, hue = defaults.INTENSITY_RANGE, defaults.SATURATION_RANGE, defaults.HUE_RANGE
-    (size_low, size_high), (keys_low, keys_high) = defaults.RENDER_SIZE_RANGE, defaults.KEYFRAMES_RANGE
     return {
+        **{control.name: control.help for control in controls.FILM},
         "image": f"The photo: JPEG, PNG, WebP, GIF, BMP or TIFF, up to {limits.max_image_megapixels:g} megapixels.",
         "files": f"Up to {limits.max_batch_files} photos, {limits.max_batch_megapixels:g} megapixels together.",
         "video": f"The film: MP4, MOV, WebM, AVI or MKV. {video_limits(limits)}",
-        "intensity": f"How strong the colors are, {intensity[0]:g} (gray) to {intensity[1]:g}; 1 is the network's own.",
-        "saturation": f"Saturation multiplier, {saturation[0]:g} to {saturation[1]:g}; 1 leaves it unchanged.",
-        "hue": f"Rotation of all hues in degrees, {hue[0]:g} to {hue[1]:g}.",
-        "render_size": f"The network's input side in pixels, {size_low} to {size_high}, a multiple of "
-                       f"{defaults.RENDER_SIZE_STEP}; {defaults.RENDER_SIZE} is what it was trained on.",
-        "smoothing": "How steady colors are over time, 0 (every frame on its own) to 1.",
-        "keyframes": f"Most frames between network runs, {keys_low} (every frame) to {keys_high}; colors are "
-                     "carried by motion between them.",
         "hints": 'Optional color hints, a list of strokes {"points": [[x, y], ...], "color": "#rrggbb", "size": 0.02} '
                  "with x, y as fractions of the photo's width and height (origin top left) and size as a fraction "
                  "of its shorter side.",
