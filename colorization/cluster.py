@@ -30,7 +30,6 @@ from .video import Span, VideoOptions, VideoResult, check_output, check_video, c
 log = logging.getLogger("colorization")
 
 RETRIES = 2  # attempts after the first, for a piece or a photo whose worker died
-FAULT_ENV = "COLORIZATION_TEST_FAIL_PIECE"  # tests only: "N" kills piece N's first attempt, "N:always" every one
 
 
 def require_ray():
@@ -102,36 +101,26 @@ class Worker:
             return str(exc)
         return None
 
-    def piece(self, src: str, target: str, span: Span, options: VideoOptions, index: int,
-              marker: str) -> tuple[int, int]:
+    def piece(self, src: str, target: str, span: Span, options: VideoOptions) -> tuple[int, int]:
         """Colorize one piece of a film into `target`; (frames written, network runs)."""
         self._visible(Path(src))
-        _test_fault(index, Path(marker))
         result = colorize_span(src, target, self.colorizer, span, options, overwrite=True)
         return result.frames, result.network_frames
 
 
-def _test_fault(index: int, marker: Path) -> None:
-    """Tests only: make this piece's worker process die, the first time (or every time)."""
-    wanted = os.environ.get(FAULT_ENV, "")
-    if not wanted or wanted.split(":")[0] != str(index):
-        return
-    if wanted.endswith(":always") or not marker.exists():
-        marker.touch()
-        os._exit(17)
-
-
 class Pool:
-    """Workers on every CPU (or GPU) of the cluster, each asking for one; results as they finish."""
+    """Workers on every CPU (or GPU) of the cluster, each asking for one; results as they finish.
 
-    def __init__(self, model: ModelChoice, workers: int | None = None) -> None:
+    `worker` is the actor class: `Worker`, or a subclass of it (the tests' workers that die on purpose).
+    """
+
+    def __init__(self, model: ModelChoice, workers: int | None = None, worker: type[Worker] = Worker) -> None:
         ray = require_ray()
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0))
         count = workers or gpus or max(1, int(resources.get("CPU", 1)))
-        forwarded = {name: os.environ[name] for name in (FAULT_ENV,) if name in os.environ}  # the tests' hook
         actor = ray.remote(num_gpus=1 if gpus else 0, num_cpus=0 if gpus else 1, max_restarts=RETRIES,
-                           max_task_retries=RETRIES, runtime_env={"env_vars": forwarded} if forwarded else None)(Worker)
+                           max_task_retries=RETRIES)(worker)
         self.ray = ray
         self.workers = [actor.remote(model, threads=1 if not gpus else max(1, os.cpu_count() or 1)) for _ in range(count)]
         self._running: dict = {}  # ObjectRef -> (call index, worker), while `run` runs
@@ -228,9 +217,7 @@ def colorize_film(src: Path, dst: Path, model: ModelChoice, options: VideoOption
 
     pool = Pool(model, workers) if todo else None
     try:
-        calls = [lambda w, p=p: w.piece.remote(str(src), str(workspace.path(p)), p.span, options, p.index,
-                                               str(workspace.folder / f"fault-{p.index}"))
-                 for p in todo]
+        calls = [lambda w, p=p: w.piece.remote(str(src), str(workspace.path(p)), p.span, options) for p in todo]
         failed = pool.run(calls, done) if pool else {}
         if failed:
             index, exc = next(iter(failed.items()))

@@ -15,6 +15,7 @@ from colorization import Adjustments, ColorizationError, Colorizer, InputError, 
 from colorization.cluster import ModelChoice
 from colorization.ffmpeg import count_frames, probe
 from colorization.video import VideoOptions, colorize_video
+from support.faults import dying_worker, pool_of
 from support.files import encode
 from support.media import audio_seconds, decode, frame_times, make_clip
 
@@ -97,10 +98,13 @@ def test_a_film_in_pieces_matches_the_one_machine_run(address, brightness_dir, f
 
 
 def test_a_worker_that_dies_is_replaced_and_its_piece_retried(address, brightness_dir, film, tmp_path, monkeypatch):
-    monkeypatch.setenv(cluster.FAULT_ENV, "2")  # the worker of piece 2 exits on its first attempt
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    monkeypatch.setattr(cluster, "Pool", pool_of(dying_worker(2, markers)))  # piece 2's worker exits, once
     result = cluster.colorize_film(film, tmp_path / "out.mp4", ModelChoice(str(brightness_dir)), VideoOptions(),
                                    piece_frames=60)
     assert count_frames(result.path) == 250 and probe(result.path).has_audio
+    assert [p.name for p in markers.iterdir()] == ["died-on-piece-2"]  # a worker did die
     reference = colorize_video(film, tmp_path / "ref.mp4", Colorizer.from_pretrained(brightness_dir))
     assert np.mean([np.abs(a.astype(int) - b.astype(int)).mean()
                     for a, b in zip(decode(result.path), decode(reference.path))]) < 3.0
@@ -109,14 +113,18 @@ def test_a_worker_that_dies_is_replaced_and_its_piece_retried(address, brightnes
 def test_a_piece_that_always_fails_fails_the_job_and_a_rerun_reuses_what_finished(
         address, brightness_dir, film, tmp_path, monkeypatch, caplog):
     target = tmp_path / "out.mp4"
-    monkeypatch.setenv(cluster.FAULT_ENV, "3:always")
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    real_pool = cluster.Pool
+    monkeypatch.setattr(cluster, "Pool", pool_of(dying_worker(3, markers, always=True)))  # piece 3's, every time
     with pytest.raises(ColorizationError, match=r"Piece 3 \(frames 160-209\) failed on every attempt \(3\)"):
         cluster.colorize_film(film, target, ModelChoice(str(brightness_dir)), VideoOptions(), piece_frames=60)
     assert not target.exists() and not list(tmp_path.glob("*.mp4"))  # no partial output
     workspace = tmp_path / ".out.mp4.pieces"
     kept = sorted(p.name for p in workspace.glob("piece-*.mp4"))
     assert "piece-00003.mp4" not in kept and len(kept) == 4 and not list(workspace.glob(".*partial*"))
-    monkeypatch.delenv(cluster.FAULT_ENV)
+    assert (markers / "died-on-piece-3").exists()
+    monkeypatch.setattr(cluster, "Pool", real_pool)
     (workspace / kept[0]).write_bytes((workspace / kept[0]).read_bytes()[:2000])  # a damaged piece: not trusted
     caplog.set_level("WARNING", logger="colorization")
     result = cluster.colorize_film(film, target, ModelChoice(str(brightness_dir)), VideoOptions(), piece_frames=60)
