@@ -87,10 +87,12 @@ def _image_files(inputs: Sequence[Path]) -> list[Path]:
 
 
 def _warn(message: str) -> None:
-    """One line on stderr, above the progress bar when one is drawn."""
+    """One line on stderr, above the progress bar when one is drawn; the library's "pass overwrite=True" as the flag."""
     from tqdm import tqdm
 
-    tqdm.write(f"colorize: {message}", file=sys.stderr)
+    from .outputs import ASK_TO_REPLACE
+
+    tqdm.write(f"colorize: {message.replace(ASK_TO_REPLACE, 'use --overwrite to replace it')}", file=sys.stderr)
 
 
 def _run_images(args: argparse.Namespace, colorizer, adjustments) -> int:
@@ -239,7 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.ray:
             from .cluster import require_ray
 
-            require_ray()
+            try:
+                require_ray()
+            except ColorizationError as exc:
+                raise type(exc)(f"--ray: {exc}") from None
         if args.command == "video":
             _check_video_paths(args)
             if args.ray:

@@ -37,7 +37,7 @@ def require_ray():
     try:
         import ray
     except ImportError:
-        raise InputError('--ray needs Ray, an optional extra: pip install "colorization[cluster]"') from None
+        raise InputError('Running on a cluster needs Ray, an optional extra: pip install "colorization[cluster]"') from None
     return ray
 
 

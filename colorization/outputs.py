@@ -20,6 +20,10 @@ from pathlib import Path
 
 from .errors import OutputError
 
+# How a refusal says that replacing was not asked for, in the library's words; a shell words it as its
+# own option (the CLI: "use --overwrite to replace it").
+ASK_TO_REPLACE = "pass overwrite=True to replace it"
+
 
 def plan_names(inputs: Sequence[Path], folder: Path, suffix: str) -> list[Path]:
     """One output path per input: `<stem>.<suffix>` in `folder`, clashes numbered in input order."""
@@ -50,7 +54,7 @@ def refusal(target: Path, inputs: Sequence[Path] = (), overwrite: bool = False) 
     if target.is_dir():
         return f"{target} is a folder"
     if target.exists() and not overwrite:
-        return f"{target} exists (use --overwrite to replace it)"
+        return f"{target} exists ({ASK_TO_REPLACE})"
     return None
 
 

@@ -165,6 +165,12 @@ def test_without_ray_the_flag_says_how_to_install_it(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
     assert done.returncode == 2 and 'pip install "colorization[cluster]"' in done.stderr
+    assert "error: --ray: " in done.stderr  # the CLI names its flag; the library does not:
+    code = "import sys\nsys.modules['ray'] = None\nfrom colorization import cluster\ncluster.require_ray()\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    said = done.stderr.strip().splitlines()[-1]
+    assert said.startswith("colorization.errors.InputError: Running on a cluster needs Ray") and "--" not in said
 
 
 def test_pieces_of_no_frames_are_refused_before_any_work(brightness_dir, film, tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from colorization import OutputError
-from colorization.outputs import atomic_write, publish
+from colorization.outputs import atomic_write, publish, refusal
 
 
 @pytest.fixture
@@ -54,3 +54,12 @@ def test_another_link_error_is_said_as_a_sentence(tmp_path, monkeypatch):
             atomic_write(target) as partial:
         partial.write_bytes(b"new")
     assert not target.exists()
+
+
+def test_a_refusal_is_said_in_the_library_words_not_a_cli_flag(tmp_path):
+    existing = tmp_path / "a.png"
+    existing.write_bytes(b"mine")
+    said = refusal(existing)
+    assert said == f"{existing} exists (pass overwrite=True to replace it)" and "--" not in said
+    assert refusal(existing, overwrite=True) is None
+    assert "never overwritten" in refusal(existing, [existing], overwrite=True)
