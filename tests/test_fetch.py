@@ -202,3 +202,36 @@ def test_a_corrupted_cached_file_is_detected_and_fetched_again(hub, fixed_dir, t
     again = resolve_model_files(hub_sources=[source], cache_dir=tmp_path)
     assert hashlib.sha256(again.weights.read_bytes()).hexdigest() == source.files[1].sha256
     assert hub.gets[arch.WEIGHTS_NAME] == gets + 1
+
+
+def a_package_beside_a_models_folder(root: Path, source: Path) -> Path:
+    """root/colorization (the package) and root/models holding working model files; returns the package."""
+    (root / "colorization").mkdir(parents=True)
+    (root / "models").mkdir()
+    for path in source.iterdir():
+        (root / "models" / path.name).write_bytes(path.read_bytes())
+    return root / "colorization"
+
+
+def test_a_checkout_s_models_folder_is_the_default_source(monkeypatch, fixed_dir, tmp_path):
+    from colorization import fetch
+
+    package = a_package_beside_a_models_folder(tmp_path / "checkout", fixed_dir)
+    (package.parent / "app.py").write_text("")
+    monkeypatch.setattr(fetch, "PACKAGE_DIR", package)
+    assert fetch.checkout_models_dir() == package.parent / "models"
+    assert resolve_model_files(hub_sources=[]).origin == str(package.parent / "models")
+
+
+@pytest.mark.parametrize("where", ["site-packages", "dist-packages", "no-project"])
+def test_an_installed_package_never_takes_models_from_its_parent_folder(monkeypatch, fixed_dir, tmp_path, where):
+    from colorization import fetch
+
+    package = a_package_beside_a_models_folder(tmp_path / "lib" / where, fixed_dir)
+    if where != "no-project":
+        (package.parent / "pyproject.toml").write_text("")  # even beside another project's file
+    monkeypatch.setattr(fetch, "PACKAGE_DIR", package)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no probe of the Hub
+    assert fetch.checkout_models_dir() is None
+    with pytest.raises(ModelUnavailableError, match="no sources were given"):
+        resolve_model_files(hub_sources=[])
