@@ -7,6 +7,7 @@ Each file is known by its accepted names, size and sha256; each source is a Hub 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,3 +89,15 @@ class ModelFiles:
     origin: str
     released: bool
     weights_sha256: str = ""
+
+    def to_json(self) -> str:
+        """These fields as one line of JSON, for a child process (the int8 build); `from_json` reads it back."""
+        return json.dumps({"prototxt": str(self.prototxt), "weights": str(self.weights), "points": str(self.points),
+                           "origin": self.origin, "released": self.released, "weights_sha256": self.weights_sha256})
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelFiles:
+        """The ModelFiles that `to_json` wrote."""
+        data = json.loads(text)
+        return cls(Path(data["prototxt"]), Path(data["weights"]), Path(data["points"]), data["origin"],
+                   data["released"], data.get("weights_sha256", ""))

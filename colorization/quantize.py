@@ -202,10 +202,7 @@ def resolve_precision(precision: str | None) -> str:
 
 def build_in_background(files: ModelFiles, time_limit: float = 900.0) -> subprocess.Popen:
     """Start `build` (with the gate) in a child process at low priority, bounded in time."""
-    description = json.dumps({"prototxt": str(files.prototxt), "weights": str(files.weights),
-                              "points": str(files.points), "origin": files.origin, "released": files.released,
-                              "weights_sha256": files.weights_sha256})
-    return subprocess.Popen([sys.executable, "-m", "colorization.quantize", description, str(time_limit)],
+    return subprocess.Popen([sys.executable, "-m", "colorization.quantize", files.to_json(), str(time_limit)],
                             preexec_fn=lambda: os.nice(10), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -215,10 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("time_limit", type=float)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="colorization int8: %(message)s")
-    data = json.loads(args.files)
-    files = ModelFiles(Path(data["prototxt"]), Path(data["weights"]), Path(data["points"]), data["origin"],
-                       data["released"], data["weights_sha256"])
-    verdict = build(files, gate=True, deadline=time.monotonic() + args.time_limit)[1]
+    verdict = build(ModelFiles.from_json(args.files), gate=True, deadline=time.monotonic() + args.time_limit)[1]
     return 0 if verdict.passed else 1
 
 

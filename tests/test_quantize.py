@@ -122,3 +122,14 @@ def test_the_app_swaps_in_int8_when_its_background_check_passes(tmp_path, monkey
     worker.join(180)
     assert colorizer.precision == "int8" and app.speeds.network > 0
     assert quantize.cached(colorizer.files)[1].passed
+
+
+def test_the_background_build_gets_the_model_files_and_caches_a_passing_verdict(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    files = resolve_model_files(fresh(tmp_path, "fixed"))
+    assert quantize.cached(files) == (None, None)
+    process = quantize.build_in_background(files, time_limit=120)
+    _, errors = process.communicate(timeout=300)
+    assert process.returncode == 0, errors.decode()[-2000:]
+    model, verdict = quantize.cached(files)
+    assert model is not None and verdict.passed
