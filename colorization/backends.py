@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from . import caffe, config
-from .errors import InputError, ModelInvalidError
+from .errors import InputError, ModelInvalidError, said
 from .model_files import ModelFiles
 
 log = logging.getLogger("colorization")
@@ -74,7 +74,7 @@ def self_test(backend: Backend) -> None:
     try:
         out = backend.run(ramp)
     except Exception as exc:
-        raise ModelInvalidError(f"The network failed its self-test: {exc}") from None
+        raise ModelInvalidError(f"The network failed its self-test: {said(exc, first=True)}") from None
     if out.shape != (1, 2, 16, 16):
         raise ModelInvalidError(f"The network's self-test gave shape {out.shape}, expected (1, 2, 16, 16)")
     if not np.isfinite(out).all() or np.abs(out).max() > 128:

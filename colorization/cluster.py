@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import pieces
 from .color import Adjustments
-from .errors import ColorizationError, InputError, OutputError
+from .errors import ColorizationError, InputError, OutputError, said
 from .outputs import refusal
 from .video import Span, VideoOptions, VideoResult, check_output, check_video, colorize_span
 
@@ -236,8 +236,7 @@ def colorize_film(src: Path, dst: Path, model: ModelChoice, options: VideoOption
 
 
 def _reason(exc: BaseException) -> str:
-    """The first line of what went wrong on a worker, without Ray's wrapping."""
+    """The line that says what went wrong on a worker, without Ray's wrapping and traceback."""
     cause = getattr(exc, "cause", None) or exc
-    text = str(cause).strip().splitlines()
-    own = [line for line in text if line and not line.startswith(("Traceback", "  ", "ray."))]
-    return (own[-1] if own else type(cause).__name__)[:300]
+    own = [line for line in str(cause).splitlines() if not line.startswith(("Traceback", "  ", "ray."))]
+    return said("\n".join(own), default=type(cause).__name__)

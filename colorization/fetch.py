@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import config
-from .errors import ModelUnavailableError
+from .errors import ModelUnavailableError, said
 from .model_files import (
     KNOWN_SOURCES,
     POINTS,
@@ -212,8 +212,7 @@ def _download(source: HubSource, spec: ModelFile, cache_dir: str | Path | None, 
         except RepositoryNotFoundError:
             raise _SourceFailed("repository not found") from None
         except Exception as exc:  # network and server errors arrive in many types
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise _SourceFailed(f"{name}: {type(exc).__name__} {first_line}".strip()) from None
+            raise _SourceFailed(f"{name}: {type(exc).__name__} {said(exc, first=True)}".strip()) from None
     if missing_locally:
         reason = "Hub unreachable and not in the local cache" if offline else "not on the Hub nor in the cache"
         raise _SourceFailed(f"{spec.name}: {reason}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import caffe, config, model_cache
-from .errors import InputError
+from .errors import InputError, said
 from .model_files import ModelFiles
 from .onnx_graph import caffe_to_onnx
 
@@ -97,7 +97,7 @@ class OnnxBackend:
             if model is not None or not isinstance(source, Path):
                 raise
             log.warning("The cached ONNX model %s could not be loaded (%s); translating it again",
-                        source, str(exc).strip().splitlines()[0][:200])
+                        source, said(exc, first=True, limit=200))
             self._session = new_session(onnx_model(files, rebuild=True), self.providers, threads)
         self.device = "cuda" if self._session.get_providers()[0] == CUDA else "cpu"
         self.batch_size = GPU_BATCH if self.device == "cuda" else CPU_BATCH

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 
 from . import caffe
-from .errors import ModelInvalidError
+from .errors import ModelInvalidError, said
 from .model_files import ModelFiles
 
 
@@ -26,7 +26,7 @@ class OpenCVBackend:
         try:
             net = cv2.dnn.readNetFromCaffe(str(files.prototxt), str(files.weights))
         except cv2.error as exc:
-            raise ModelInvalidError(f"OpenCV could not read the model: {str(exc).strip().splitlines()[-1]}") from None
+            raise ModelInvalidError(f"OpenCV could not read the model: {said(exc, default='no reason given')}") from None
         for layer, blob in caffe.loader_blobs(caffe.load_points(files.points)).items():
             net.getLayer(net.getLayerId(layer)).blobs = [blob]
         net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)

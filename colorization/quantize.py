@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from . import caffe, color, config, model_cache
-from .errors import InputError, ModelInvalidError
+from .errors import InputError, ModelInvalidError, said
 from .model_files import ModelFiles
 from .onnx_backend import CONVERTER_VERSION, new_session, onnx_model
 
@@ -149,7 +149,8 @@ def build(files: ModelFiles, gate: bool = True, deadline: float | None = None) -
         try:
             _quantize(fp32, target)
         except Exception as exc:  # ONNX Runtime's quantizer raises many types for graphs it cannot handle
-            raise ModelInvalidError(f"This network could not be quantized to int8 ({type(exc).__name__}: {exc}).") from None
+            raise ModelInvalidError(f"This network could not be quantized to int8 "
+                                    f"({type(exc).__name__}: {said(exc, first=True)}).") from None
         mean, p99 = _difference(reference, target)
         kept: list[str] = []
         sensitivity: dict[str, float] = {}
