@@ -73,8 +73,9 @@ def self_test(backend: Backend) -> None:
     ramp = np.linspace(-50, 50, 64 * 64, dtype=np.float32).reshape(1, 1, 64, 64)
     try:
         out = backend.run(ramp)
-    except Exception as exc:
-        raise ModelInvalidError(f"The network failed its self-test: {said(exc, first=True)}") from None
+    except Exception as exc:  # each runtime raises its own types (ONNX Runtime's derive from Exception only)
+        log.debug("The %s backend's self-test failed", backend.name, exc_info=True)
+        raise ModelInvalidError(f"The network failed its self-test: {said(exc, first=True)}") from exc
     if out.shape != (1, 2, 16, 16):
         raise ModelInvalidError(f"The network's self-test gave shape {out.shape}, expected (1, 2, 16, 16)")
     if not np.isfinite(out).all() or np.abs(out).max() > 128:

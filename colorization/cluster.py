@@ -142,9 +142,12 @@ class Pool:
             index, worker = running.pop(ready[0])
             idle.append(worker)
             try:
-                done(index, ray.get(ready[0]))
-            except Exception as exc:  # a task that failed every attempt: Ray's own error types
+                result = ray.get(ready[0])
+            except ray.exceptions.RayError as exc:  # failed every attempt: raised on the worker, or the worker died
+                log.debug("Call %d failed on every attempt", index, exc_info=exc)
                 failed[index] = exc
+                continue
+            done(index, result)
         return failed
 
     def stop(self, wait: float = 10.0) -> None:

@@ -212,7 +212,8 @@ def _download(source: HubSource, spec: ModelFile, cache_dir: str | Path | None, 
         except RepositoryNotFoundError:
             raise _SourceFailed("repository not found") from None
         except Exception as exc:  # network and server errors arrive in many types
-            raise _SourceFailed(f"{name}: {type(exc).__name__} {said(exc, first=True)}".strip()) from None
+            log.debug("Downloading %s from %s failed", name, source, exc_info=True)
+            raise _SourceFailed(f"{name}: {type(exc).__name__} {said(exc, first=True)}".strip()) from exc
     if missing_locally:
         reason = "Hub unreachable and not in the local cache" if offline else "not on the Hub nor in the cache"
         raise _SourceFailed(f"{spec.name}: {reason}")

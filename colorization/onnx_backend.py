@@ -98,6 +98,7 @@ class OnnxBackend:
                 raise
             log.warning("The cached ONNX model %s could not be loaded (%s); translating it again",
                         source, said(exc, first=True, limit=200))
+            log.debug("Loading %s failed", source, exc_info=True)
             self._session = new_session(onnx_model(files, rebuild=True), self.providers, threads)
         self.device = "cuda" if self._session.get_providers()[0] == CUDA else "cpu"
         self.batch_size = GPU_BATCH if self.device == "cuda" else CPU_BATCH

@@ -26,7 +26,7 @@ class OpenCVBackend:
         try:
             net = cv2.dnn.readNetFromCaffe(str(files.prototxt), str(files.weights))
         except cv2.error as exc:
-            raise ModelInvalidError(f"OpenCV could not read the model: {said(exc, default='no reason given')}") from None
+            raise ModelInvalidError(f"OpenCV could not read the model: {said(exc, default='no reason given')}") from exc
         for layer, blob in caffe.loader_blobs(caffe.load_points(files.points)).items():
             net.getLayer(net.getLayerId(layer)).blobs = [blob]
         net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)

@@ -149,8 +149,9 @@ def build(files: ModelFiles, gate: bool = True, deadline: float | None = None) -
         try:
             _quantize(fp32, target)
         except Exception as exc:  # ONNX Runtime's quantizer raises many types for graphs it cannot handle
+            log.debug("Quantizing %s failed", fp32, exc_info=True)
             raise ModelInvalidError(f"This network could not be quantized to int8 "
-                                    f"({type(exc).__name__}: {said(exc, first=True)}).") from None
+                                    f"({type(exc).__name__}: {said(exc, first=True)}).") from exc
         mean, p99 = _difference(reference, target)
         kept: list[str] = []
         sensitivity: dict[str, float] = {}

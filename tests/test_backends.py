@@ -146,3 +146,22 @@ def test_the_device_follows_what_onnxruntime_offers():
     assert choose_providers([CPU], "cuda") == [CPU]  # asked for, not there: a warning, the CPU
     with pytest.raises(ValueError, match="Unknown device 'tpu'"):
         choose_providers([CPU], "tpu")
+
+
+def test_a_self_test_failure_is_one_sentence_and_its_traceback_is_logged(caplog):
+    from colorization import ModelInvalidError
+    from colorization.backends import self_test
+
+    class Crashing:
+        name = "crashing"
+
+        def run(self, l_centered):
+            raise RuntimeError("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Conv failed\n  at node conv1_1")
+
+    caplog.set_level("DEBUG", logger="colorization")
+    with pytest.raises(ModelInvalidError) as info:
+        self_test(Crashing())
+    assert str(info.value) == "The network failed its self-test: [ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Conv failed"
+    assert isinstance(info.value.__cause__, RuntimeError)  # the traceback travels with the error
+    logged = [r for r in caplog.records if r.exc_info and "self-test" in r.getMessage()]
+    assert logged and logged[0].levelname == "DEBUG" and "in run" in caplog.text

@@ -152,6 +152,18 @@ def test_ctrl_c_stops_the_workers_and_removes_unfinished_pieces(address, brightn
     assert finished and all(count_frames(p) == 25 for p in finished)  # whole pieces only: two shots of 125 in fives
 
 
+def test_a_bug_in_the_caller_s_callback_is_raised_not_reported_as_a_photo_that_failed(address, brightness_dir, tmp_path):
+    photo = tmp_path / "p.png"
+    Image.new("L", (16, 16), 90).save(photo)
+
+    def progress():
+        raise RuntimeError("a bug in the progress bar")
+
+    with pytest.raises(RuntimeError, match="a bug in the progress bar"):
+        cluster.colorize_photos([photo], [tmp_path / "out.png"], ModelChoice(str(brightness_dir)), Adjustments(), 224,
+                                [], False, progress=progress, workers=1)
+
+
 def test_a_worker_that_cannot_see_an_input_says_so(brightness_dir, tmp_path):
     worker = cluster.Worker(ModelChoice(str(brightness_dir)), threads=1)
     reason = worker.photo(str(tmp_path / "only-on-another-node.png"), str(tmp_path / "out.png"),

@@ -235,3 +235,20 @@ def test_an_installed_package_never_takes_models_from_its_parent_folder(monkeypa
     assert fetch.checkout_models_dir() is None
     with pytest.raises(ModelUnavailableError, match="no sources were given"):
         resolve_model_files(hub_sources=[])
+
+
+def test_an_unexpected_hub_error_fails_that_source_in_one_line_and_logs_its_traceback(monkeypatch, fixed_dir,
+                                                                                        tmp_path, caplog):
+    import huggingface_hub
+
+    def server_trouble(*args, **kwargs):
+        raise RuntimeError("the mirror answered nonsense\nwith details on the second line")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", server_trouble)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    caplog.set_level("DEBUG", logger="colorization")
+    with pytest.raises(ModelUnavailableError) as info:
+        resolve_model_files(hub_sources=[HubSource("team/x", files=specs(fixed_dir))], cache_dir=tmp_path)
+    assert "model team/x@main: colorization_deploy_v2.prototxt: RuntimeError the mirror answered nonsense\n" in str(info.value)
+    assert "second line" not in str(info.value)
+    assert [r for r in caplog.records if r.levelname == "DEBUG" and r.exc_info and "team/x" in r.getMessage()]
