@@ -2,8 +2,13 @@
 
 Given a file value whose path is a URL, Gradio downloads it into its cache before any handler
 runs, with no size limit. The app takes files, not addresses: this ASGI middleware reads the
-small JSON body of every event request and answers 400 with `uploads.LINKS_REFUSED` when a
-file value names a link. Uploads themselves (multipart, size-limited by Gradio) pass untouched.
+small JSON body of every request that may run an event and answers 400 with `uploads.LINKS_REFUSED`
+when a file value names a link. It guards by default: every request but a GET, HEAD or OPTIONS is
+an event request (`/queue/join`, `/api/<name>`, `/run/<name>`, `/call/<name>`, `/stream/<id>`, and
+any route a newer Gradio adds) except the two it names: the upload route (multipart, size-limited
+by Gradio) and the MCP route (bounded below). An event body is at most `MAX_EVENT_BODY` bytes,
+nested at most `MAX_DEPTH` deep, and names no file outside the upload folder and the examples:
+each refused with one sentence before Gradio parses it.
 One kind of link is read, not fetched: one to this app's own file route (`.../gradio_api/file=<path>`),
 which Gradio's upload tool for MCP clients returns after an upload; it becomes the path it names,
 which `uploads.upload_path` then holds to the upload folder like any other.
@@ -16,14 +21,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from .uploads import LINKS_REFUSED, is_link
+from .uploads import LINKS_REFUSED, NOT_AVAILABLE, is_link
 
 MAX_EVENT_BODY = 1 << 20  # event bodies carry settings and file references, never file contents
-_EVENT_PATHS = ("/queue/join", "/call/", "/run/", "/api/predict")
+MAX_DEPTH = 32  # the deepest value an event takes is a list of strokes of points: 5 levels
+TOO_LARGE = "The request is too large."
+TOO_DEEP = "The request is nested too deeply."
+NOT_JSON = "The request is not valid JSON."
+_READ_ONLY = ("GET", "HEAD", "OPTIONS")
 _MCP_PATH = "/gradio_api/mcp"
+_UPLOAD_PATH = "/gradio_api/upload"
 _OWN_FILE = re.compile(r"^https?://[^/?#]+(?:/[^?#]*)?/gradio_api/file=(?P<path>[^?#]+)$")
 
 
@@ -43,6 +55,41 @@ def _own_file(path: str) -> str:
     return unquote(match.group("path")) if match else path
 
 
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when lists and dicts in `data` nest deeper than `limit` (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (list, dict)):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
+def names_another_file(data: Any, roots: Sequence[Path]) -> bool:
+    """True when a file value's path (a dict's "path" that is not a link) is not a file under one of `roots`."""
+    if isinstance(data, dict):
+        path = data.get("path")
+        if isinstance(path, str) and not is_link(path):
+            try:
+                if not _within(path, roots):
+                    return True
+            except (OSError, ValueError, RuntimeError):
+                return True
+        elif "path" in data and path is not None and not isinstance(path, str):
+            return True
+        return any(names_another_file(v, roots) for k, v in data.items() if k != "path")
+    if isinstance(data, list):
+        return any(names_another_file(v, roots) for v in data)
+    return False
+
+
+def _within(path: str, roots: Sequence[Path]) -> bool:
+    real = Path(path).resolve()
+    return any(real.is_relative_to(root.resolve()) for root in roots)
+
+
 def names_a_link(data: Any) -> bool:
     """True when a value of the event's `data`, or a file value's path, is a link.
 
@@ -60,20 +107,32 @@ def names_a_link(data: Any) -> bool:
 
 class RefuseLinks:
     """ASGI middleware: event requests naming a link get 400 before Gradio sees them (a link to a Gradio
-    file route is read as the path it names); MCP calls are cut off past `max_mcp_body` bytes."""
+    file route is read as the path it names); MCP calls are cut off past `max_mcp_body` bytes.
 
-    def __init__(self, app, max_mcp_body: int = 300 << 20) -> None:
-        self.app, self.max_mcp_body = app, max_mcp_body
+    `roots()` gives the folders a file value may name (None: any path; the handlers check them again).
+    """
+
+    def __init__(self, app, max_mcp_body: int = 300 << 20,
+                 roots: Callable[[], Sequence[Path]] | None = None) -> None:
+        self.app, self.max_mcp_body, self.roots = app, max_mcp_body, roots
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] in _READ_ONLY:
             await self.app(scope, receive, send)
             return
-        if scope["path"].startswith(_MCP_PATH):
+        path = scope["path"]
+        if path.startswith(_MCP_PATH):
             await self._bounded(scope, receive, send)
             return
-        if not any(p in scope["path"] for p in _EVENT_PATHS):
+        if path.rstrip("/") == _UPLOAD_PATH:
             await self.app(scope, receive, send)
+            return
+        await self._event(scope, receive, send)
+
+    async def _event(self, scope, receive, send) -> None:
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > MAX_EVENT_BODY:
+            await _answer(send, 413, TOO_LARGE)
             return
         body, messages = b"", []
         while True:
@@ -81,18 +140,20 @@ class RefuseLinks:
             messages.append(message)
             body += message.get("body", b"")
             if len(body) > MAX_EVENT_BODY:
-                await _answer(send, 413, "The request is too large.")
+                await _answer(send, 413, TOO_LARGE)
                 return
-            if not message.get("more_body"):
+            if message["type"] != "http.request" or not message.get("more_body"):
                 break
-        try:
-            payload = json.loads(body or b"null") or {}
-            data = payload.get("data")
-        except (ValueError, AttributeError):
-            payload = data = None  # not JSON: Gradio answers it itself
+        refusal, payload, data = _read(body)
+        if refusal is not None:
+            await _answer(send, 400, refusal)
+            return
         local = localize(data)
         if names_a_link(local):
             await _answer(send, 400, LINKS_REFUSED)
+            return
+        if self.roots is not None and names_another_file(local, self.roots()):
+            await _answer(send, 400, NOT_AVAILABLE)
             return
         if local != data:
             body = json.dumps({**payload, "data": local}).encode()
@@ -129,6 +190,22 @@ class RefuseLinks:
                 await send(message)
 
         await self.app(scope, bounded_receive, guarded_send)
+
+
+def _read(body: bytes) -> tuple[str | None, dict, Any]:
+    """(refusal, payload, its "data") of an event body: JSON nested too deeply is refused; a body that
+    is not JSON, or not an object, passes with no data (Gradio answers it itself, as it does a form)."""
+    try:
+        payload = json.loads(body or b"null")
+    except RecursionError:
+        return TOO_DEEP, {}, None
+    except ValueError:
+        return None, {}, None
+    if too_deep(payload):
+        return TOO_DEEP, {}, None
+    if not isinstance(payload, dict):
+        return None, {}, None
+    return None, payload, payload.get("data")
 
 
 async def _answer(send, status: int, detail: str) -> None:
