@@ -39,6 +39,7 @@ from .gradio_internals import session_alive
 from .limits import AppLimits
 from .rooms import WaitingRoom
 from .store import Photo, PhotoRef, PhotoStore
+from .sweep import in_use
 from .uploads import upload_folder, upload_path, upload_paths
 
 log = logging.getLogger("colorization.app")
@@ -183,7 +184,9 @@ class ColorizeApp:
     def _save_png(self, photo: Photo, adjustments: Adjustments, hints: Any = None) -> str:
         target = (photo.folder or self.job_folder()) / f"{Path(photo.name).stem[:80] or 'image'}-colorized.png"
         full = photo.prediction.render(adjustments, hints=hints)
-        return str(save_image(full, target, icc_profile=photo.icc_profile, exif=photo.exif, overwrite=True))
+        with in_use(target.parent):  # an hour-old photo's folder may have been swept: made again
+            target.parent.mkdir(parents=True, exist_ok=True)
+            return str(save_image(full, target, icc_profile=photo.icc_profile, exif=photo.exif, overwrite=True))
 
     # ---- the public API ------------------------------------------------------------------------
 
@@ -255,7 +258,7 @@ class ColorizeApp:
         folder = self.job_folder()
         archive = folder / "colorized.zip"
         names = plan_names(paths, Path(), "png")
-        with self._in_room(self.image_room, progress), atomic_write(archive) as partial:
+        with in_use(folder), self._in_room(self.image_room, progress), atomic_write(archive) as partial:
             with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as bundle:
                 for path, name in progress.tqdm(list(zip(paths, names)), desc="Colorizing", unit="photos"):
                     if path not in sizes:
@@ -298,7 +301,7 @@ class ColorizeApp:
 
         folder = self.job_folder()
         try:
-            with self._in_room(self.video_room, progress, stop):
+            with in_use(folder), self._in_room(self.video_room, progress, stop):
                 source = path
                 if seconds is not None:
                     progress(0.0, desc=f"Cutting the first {seconds:g} seconds")

@@ -6,6 +6,8 @@ when that process was killed (SIGTERM on a Space restart): this sweep removes th
 startup, then keeps removing empty job folders and the work folders (`colorize-work-*`) of jobs
 whose process died. The startup sweep runs before the page is built, because building it copies
 the examples into the same folder with their old modification times.
+A job's folder is empty while the job waits and works (its result appears only when complete):
+the job holds it with `in_use` and no sweep removes it, however old, until the job is done.
 """
 
 from __future__ import annotations
@@ -16,10 +18,35 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger("colorization.app")
 WORK_PREFIX = "colorize-work-"
+_live: dict[Path, int] = {}
+_live_lock = threading.Lock()
+
+
+@contextmanager
+def in_use(folder: Path) -> Iterator[Path]:
+    """Hold a job's folder for the block: no sweep removes it or anything in it meanwhile."""
+    key = Path(os.path.realpath(folder))
+    with _live_lock:
+        _live[key] = _live.get(key, 0) + 1
+    try:
+        yield folder
+    finally:
+        with _live_lock:
+            _live[key] -= 1
+            if not _live[key]:
+                del _live[key]
+
+
+def _held(path: Path) -> bool:
+    real = Path(os.path.realpath(path))
+    with _live_lock:
+        return any(real == live or real.is_relative_to(live) for live in _live)
 
 
 def sweep(folder: Path, max_age: float, now: float | None = None) -> int:
@@ -29,6 +56,8 @@ def sweep(folder: Path, max_age: float, now: float | None = None) -> int:
     if not folder.is_dir():
         return 0
     for root, dirs, files in os.walk(folder, topdown=False):
+        if _held(Path(root)):
+            continue
         for name in files:
             path = Path(root) / name
             try:
@@ -40,6 +69,8 @@ def sweep(folder: Path, max_age: float, now: float | None = None) -> int:
                 continue
         for name in dirs:
             path = Path(root) / name
+            if _held(path):
+                continue
             try:  # a folder emptied now, or empty for a minute (not one an upload is just being written into)
                 if not path.is_symlink() and not any(path.iterdir()) and (
                         path in emptied or now - path.lstat().st_mtime > 60):
