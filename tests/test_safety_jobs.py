@@ -109,3 +109,75 @@ def test_a_sweep_while_a_job_waits_and_works_leaves_its_folder(fixed_colorizer, 
         assert result.parent == folder and result.is_file()
         if event == "colorize_video":
             assert probe(result).frame_count == 8
+
+
+@pytest.fixture()
+def photo_app(fixed_colorizer, tmp_path, monkeypatch):
+    """A served app with one photo worker, recording how many photo jobs were inside the room whenever
+    a full-size render or a PNG encode ran."""
+    import colorization.pipeline as pipeline
+    import webapp.handlers as handlers_module
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
+    handlers = ColorizeApp(fixed_colorizer, limits=AppLimits(image_workers=1))
+    seen: list[tuple[str, int]] = []
+    render, save = pipeline.Prediction.render, handlers_module.save_image
+
+    def watched_render(self, *args, **kwargs):
+        seen.append(("render", handlers.image_room.occupancy[0]))
+        return render(self, *args, **kwargs)
+
+    def watched_save(*args, **kwargs):
+        seen.append(("encode", handlers.image_room.occupancy[0]))
+        return save(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.Prediction, "render", watched_render)
+    monkeypatch.setattr(handlers_module, "save_image", watched_save)
+    with serving(handlers) as (url, demo):
+        yield url, demo, handlers, seen
+
+
+def test_the_full_size_render_and_png_encode_happen_inside_the_photo_room(photo_app, tmp_path):
+    url, demo, handlers, seen = photo_app
+    photo = tmp_path / "p.png"
+    Image.fromarray(np.linspace(0, 255, 64 * 48, dtype=np.uint8).reshape(48, 64)).save(photo)
+    uploaded = file_value(in_uploads(photo, "p.png"))
+    session = "roomcheck01"
+    for event, data in (("colorize_image", [uploaded, *PHOTO_SETTINGS, None]),
+                        ("on_upload", [uploaded, *PHOTO_SETTINGS]),
+                        ("on_render_size", [None, 1.0, 1.0, 0.0, 256, None]),
+                        ("on_controls", [None, 1.2, 1.0, 0.0, None]),
+                        ("on_download", [None, 1.2, 1.0, 0.0, None])):
+        seen.clear()
+        answer = raw.call(url, raw.fn_index(demo, event), data, session_hash=session)
+        assert not answer.refused, (event, answer)
+        assert {kind for kind, _ in seen} >= ({"render", "encode"} if event != "on_controls" else {"render"}), event
+        assert all(inside == 1 for _, inside in seen), (event, seen)  # never outside the room
+    assert handlers.image_room.occupancy == (0, 0)
+
+
+def test_an_editor_value_listing_2000_layers_is_refused_before_any_decoding(photo_app, tmp_path, monkeypatch):
+    import webapp.handlers as handlers_module
+
+    url, demo, handlers, seen = photo_app
+    photo = tmp_path / "p.png"
+    Image.new("L", (64, 48), 90).save(photo)
+    uploaded = file_value(in_uploads(photo, "p.png"))
+    layer = tmp_path / "layer.png"
+    Image.new("RGBA", (1414, 1414), (200, 30, 30, 255)).save(layer)
+    painted = file_value(in_uploads(layer, "layer.png"))
+    session = "layers01"
+    assert not raw.call(url, raw.fn_index(demo, "on_upload"), [uploaded, *PHOTO_SETTINGS], session_hash=session).refused
+    decoded = []
+    load = handlers_module.load_image
+    monkeypatch.setattr(handlers_module, "load_image", lambda *a, **k: decoded.append(a) or load(*a, **k))
+    editor = {"background": uploaded, "layers": [painted] * 2000, "composite": None}
+    for event in ("on_controls", "on_download", "on_render_size"):
+        data = [None, 1.0, 1.0, 0.0, editor] if event != "on_render_size" else [None, 1.0, 1.0, 0.0, 224, editor]
+        answer = raw.call(url, raw.fn_index(demo, event), data, session_hash=session)
+        assert answer.refused and answer.error == "The hint editor has 1 layer; this request sent 2000.", answer
+    assert decoded == []
+    one = {"background": uploaded, "layers": [painted], "composite": None}  # what the page sends: it works
+    seen.clear()
+    answer = raw.call(url, raw.fn_index(demo, "on_controls"), [None, 1.0, 1.0, 0.0, one], session_hash=session)
+    assert not answer.refused and len(decoded) == 1 and all(inside == 1 for _, inside in seen)

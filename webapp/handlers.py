@@ -48,6 +48,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PREVIEW_SIZE = defaults.PREVIEW_SIZE
 VIDEO_PREVIEW_SIZE = 1024
 EDITOR_SIZE = 1024  # long side of the photo in the hint editor; painted layers come back at this size
+MAX_LAYERS = 1  # the editor is built with layers=False
 
 
 def _adjustments(intensity: Any, saturation: Any, hue: Any) -> Adjustments:
@@ -68,6 +69,17 @@ def _whole(value: Any, name: str) -> int:
     return int(number)
 
 
+def _layers(editor: Any) -> list:
+    """The painted layers of the page's editor value; it has one layer, so one is all a request may send."""
+    layers = editor.get("layers") if isinstance(editor, dict) else None
+    if not layers:
+        return []
+    if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
+        raise InputError(f"The hint editor has {MAX_LAYERS} layer; this request sent "
+                         f"{len(layers) if isinstance(layers, list) else 'something else'}.")
+    return layers
+
+
 def _gray_to_rgb(pixels: np.ndarray) -> np.ndarray:
     return pixels[..., :3] if pixels.ndim == 3 else np.repeat(pixels[..., None], 3, axis=2)
 
@@ -84,10 +96,11 @@ def _documented(method):
 
 
 def render_size_cap(width: int, height: int) -> int:
-    """The largest render size worth offering for a photo: its long side, rounded up to a step."""
+    """The largest render size worth offering for a photo: its long side, rounded up to a step, and one
+    step above the smallest (a slider's maximum must pass its minimum, also for a photo of 64 px or less)."""
     step = defaults.RENDER_SIZE_STEP
     low, high = defaults.RENDER_SIZE_RANGE
-    return int(min(high, max(low, -(-max(width, height) // step) * step)))
+    return int(min(high, max(low + step, -(-max(width, height) // step) * step)))
 
 
 class ColorizeApp:
@@ -158,27 +171,27 @@ class ColorizeApp:
 
         return room.enter(told, cancelled)
 
-    def _new_photo(self, path: Path, render_size: int, progress: gr.Progress | None, keep: bool = True,
+    def _new_photo(self, path: Path, render_size: int, keep: bool = True,
                    key: str | None = None) -> tuple[Photo, PhotoRef | None]:
         """Decode and predict a photo, and keep it for the sliders (under `key` when given) unless the
-        caller is the API, which re-renders nothing; the network runs once here."""
+        caller is the API, which re-renders nothing; the network runs once here. The caller holds a
+        place in the photo room: this, the full-size render and the PNG encode are the heavy work."""
         self._check_photo_size(path)
         model = self.model()
-        with self._in_room(self.image_room, progress):
-            loaded = load_image(path, max_pixels=self.limits.max_image_pixels)
-            prediction = model.predict(loaded.pixels, render_size)
+        loaded = load_image(path, max_pixels=self.limits.max_image_pixels)
+        prediction = model.predict(loaded.pixels, render_size)
         before = fit_within(_gray_to_rgb(loaded.pixels), PREVIEW_SIZE)
         photo = Photo(prediction, before, path.name, loaded.icc_profile, loaded.exif, self.job_folder())
         return photo, (PhotoRef(self.photos.put(photo, key), path, render_size) if keep else None)
 
     def _photo(self, ref: PhotoRef) -> Photo:
-        """The session's photo; predicted again from its upload when the store let it go."""
+        """The session's photo; predicted again from its upload when the store let it go (in the photo room)."""
         photo = self.photos.get(ref.key)
         if photo is not None:
             return photo
         if not ref.source.is_file():
             raise InputError("Your photo is no longer on the server; please upload it again.")
-        photo, _ = self._new_photo(ref.source, ref.render_size, None, key=ref.key)
+        photo, _ = self._new_photo(ref.source, ref.render_size, key=ref.key)
         return photo
 
     def _save_png(self, photo: Photo, adjustments: Adjustments, hints: Any = None) -> str:
@@ -204,9 +217,12 @@ class ColorizeApp:
         adjustments = _adjustments(intensity, saturation, hue)
         size = check_render_size(render_size)
         strokes = parse_hints(hints)
-        photo, _ = self._new_photo(upload_path(image, "a photo", self.roots()), size, progress, keep=False)
-        after = photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
-        return (photo.before, after), self._save_png(photo, adjustments, strokes)
+        path = upload_path(image, "a photo", self.roots())
+        self._check_photo_size(path)  # refused before waiting in line
+        with self._in_room(self.image_room, progress):
+            photo, _ = self._new_photo(path, size, keep=False)
+            after = photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
+            return (photo.before, after), self._save_png(photo, adjustments, strokes)
 
     @_documented
     @shown_to_visitors
@@ -332,11 +348,12 @@ class ColorizeApp:
         width, height = self._check_photo_size(path)
         cap = render_size_cap(width, height)
         size = min(check_render_size(render_size), cap)
-        photo, ref = self._new_photo(path, size, progress)
-        after = photo.prediction.render(adjustments, PREVIEW_SIZE)
-        png = self._save_png(photo, adjustments)
+        with self._in_room(self.image_room, progress):
+            photo, ref = self._new_photo(path, size)
+            after = photo.prediction.render(adjustments, PREVIEW_SIZE)
+            png = self._save_png(photo, adjustments)
+            photo.prediction.prepare_hints()  # now, so that the first stroke answers as fast as the next
         slider = gr.update(maximum=cap, value=size, info=self._render_info(size, cap, width * height))
-        photo.prediction.prepare_hints()  # now, so that the first stroke answers as fast as the next
         editor = {"background": fit_within(photo.before, EDITOR_SIZE), "layers": [], "composite": None}
         return (gr.update(value=(photo.before, after), visible=True), gr.update(value=png, interactive=True), ref, slider,
                 editor)
@@ -352,24 +369,28 @@ class ColorizeApp:
         (no network; a new hint solves its correction, about a quarter of a second)."""
         if ref is None:
             return gr.skip()
-        photo = self._photo(ref)
-        hints = self._painted(editor, photo)
-        return photo.before, photo.prediction.render(_adjustments(intensity, saturation, hue), PREVIEW_SIZE, hints)
+        adjustments = _adjustments(intensity, saturation, hue)
+        _layers(editor)  # refused before waiting in line
+        with self._in_room(self.image_room, None):
+            photo = self._photo(ref)
+            hints = self._painted(editor, photo)
+            return photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, hints)
 
     @shown_to_visitors
     def on_download(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float, editor: Any = None):
         """The full-resolution PNG for the current controls and hints, for the download button."""
         if ref is None:
             return gr.skip()
-        photo = self._photo(ref)
-        hints = self._painted(editor, photo)
+        adjustments = _adjustments(intensity, saturation, hue)
+        _layers(editor)  # refused before waiting in line
         with self._in_room(self.image_room, None):
-            png = self._save_png(photo, _adjustments(intensity, saturation, hue), hints)
+            photo = self._photo(ref)
+            png = self._save_png(photo, adjustments, self._painted(editor, photo))
         return gr.update(value=png, interactive=True)
 
     def _painted(self, editor: Any, photo: Photo) -> HintMap | None:
         """The hints painted in the page's editor, drawn on the photo's hint grid (None when nothing is painted)."""
-        layers = editor.get("layers") if isinstance(editor, dict) else None
+        layers = _layers(editor)
         if not layers:
             return None
         paint = None
@@ -396,11 +417,15 @@ class ColorizeApp:
         if ref is None:
             return gr.skip(), gr.skip(), gr.skip()
         size = check_render_size(render_size)
-        photo, fresh = self._new_photo(upload_path(str(ref.source), "a photo", self.roots()), size, progress)
+        path = upload_path(str(ref.source), "a photo", self.roots())
         adjustments = _adjustments(intensity, saturation, hue)
-        hints = self._painted(editor, photo)
-        pair = (photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, hints))
-        return pair, gr.update(value=self._save_png(photo, adjustments, hints), interactive=True), fresh
+        _layers(editor)  # refused before waiting in line
+        with self._in_room(self.image_room, progress):
+            photo, fresh = self._new_photo(path, size)
+            hints = self._painted(editor, photo)
+            pair = (photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, hints))
+            png = self._save_png(photo, adjustments, hints)
+        return pair, gr.update(value=png, interactive=True), fresh
 
     def on_render_info(self, ref: PhotoRef | None, render_size: int):
         """The expected time beside the render-size slider, as it moves."""
