@@ -181,3 +181,118 @@ def test_an_editor_value_listing_2000_layers_is_refused_before_any_decoding(phot
     seen.clear()
     answer = raw.call(url, raw.fn_index(demo, "on_controls"), [None, 1.0, 1.0, 0.0, one], session_hash=session)
     assert not answer.refused and len(decoded) == 1 and all(inside == 1 for _, inside in seen)
+
+
+def call_as(url: str, index: int, data: list, session: str, address: str | None = None, timeout: float = 120):
+    """raw.call, from another address: uvicorn takes X-Forwarded-For from a proxy on 127.0.0.1 (its default)."""
+    import json as _json
+
+    import httpx
+
+    headers = {"X-Forwarded-For": address} if address else {}
+    with httpx.Client(timeout=timeout, headers=headers) as http:
+        join = http.post(f"{url}gradio_api/queue/join", json={"data": data, "fn_index": index, "session_hash": session,
+                                                               "event_data": None, "trigger_id": None})
+        if join.status_code != 200:
+            return raw.Answer(join.status_code, error=str(join.json().get("detail")))
+        with http.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    message = _json.loads(line[6:])
+                    if message.get("msg") == "process_completed":
+                        output = message.get("output") or {}
+                        return raw.Answer(200, error=None if message.get("success") else str(output.get("error")),
+                                          data=output.get("data") if message.get("success") else None)
+    raise AssertionError("no result")
+
+
+def gray_photo(tmp_path: Path) -> dict:
+    photo = tmp_path / "p.png"
+    Image.new("L", (30, 20), 90).save(photo)
+    return file_value(in_uploads(photo, "p.png"))
+
+
+def test_jobs_whose_result_nobody_reads_leave_the_line_and_never_run(fixed_colorizer, tmp_path, monkeypatch):
+    """16 queue/join posts that never open their result stream, then a visitor: the visitor is served at
+    once; the 16 left the line and never ran. Callers that do read (by the queue, or by /call/) stay."""
+    import httpx
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
+    limits = AppLimits(image_workers=1, image_waiting=20, photo_jobs_per_client=100, unread_seconds=3.0)
+    handlers = ColorizeApp(fixed_colorizer, limits=limits)
+    uploaded = gray_photo(tmp_path)
+    answers: list = []
+    with serving(handlers) as (url, demo):
+        calls = fixed_colorizer.network_calls  # after the page was built (it colorizes the gallery's first photo)
+        index = raw.fn_index(demo, "colorize_image")
+        data = [uploaded, *PHOTO_SETTINGS, None]
+        with room_held(handlers.image_room), httpx.Client(timeout=30) as http:
+            for n in range(16):
+                joined = http.post(f"{url}gradio_api/queue/join", json={"data": data, "fn_index": index,
+                                                                         "session_hash": f"unread{n:02d}"})
+                assert joined.status_code == 200
+            reader = threading.Thread(target=lambda: answers.append(raw.call(url, index, data, "reads0001")))
+            reader.start()
+            event_id = http.post(f"{url}gradio_api/call/colorize_image", json={"data": data}).json()["event_id"]
+
+            def by_call() -> None:  # the two-step /call/ route: its stream is keyed by the event id
+                with httpx.Client(timeout=60) as own, \
+                        own.stream("GET", f"{url}gradio_api/call/colorize_image/{event_id}") as stream:
+                    answers.append("".join(stream.iter_text()))
+
+            caller = threading.Thread(target=by_call)
+            caller.start()
+            wait_for(lambda: handlers.image_room.occupancy[1] >= 2)
+            time.sleep(4)
+            wait_for(lambda: handlers.image_room.occupancy[1] == 2, 60)  # the 16 left, the 2 readers wait on
+            time.sleep(3)
+            assert handlers.image_room.occupancy[1] == 2
+        reader.join(60)
+        caller.join(60)
+        assert fixed_colorizer.network_calls == calls + 2  # only the two that were read ran
+        assert not answers[0].refused if isinstance(answers[0], raw.Answer) else True
+        streamed = [a for a in answers if isinstance(a, str)]
+        assert streamed and "event: complete" in streamed[0], streamed
+        results = list((tmp_path / "server-cache").rglob("*-colorized.png"))
+        assert len(results) == 2, results
+
+
+def test_one_address_holds_at_most_its_places_in_a_room(fixed_colorizer, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
+    limits = AppLimits(image_workers=1, image_waiting=12, photo_jobs_per_client=2)
+    handlers = ColorizeApp(fixed_colorizer, limits=limits)
+    uploaded = gray_photo(tmp_path)
+    answers: dict[str, raw.Answer] = {}
+    with serving(handlers) as (url, demo):
+        index = raw.fn_index(demo, "colorize_image")
+        data = [uploaded, *PHOTO_SETTINGS, None]
+
+        def visitor(name: str, address: str) -> threading.Thread:
+            thread = threading.Thread(target=lambda: answers.__setitem__(name, call_as(url, index, data, name, address)))
+            thread.start()
+            return thread
+
+        with room_held(handlers.image_room):
+            first = [visitor("a1", "203.0.113.5"), visitor("a2", "203.0.113.5")]
+            wait_for(lambda: handlers.image_room.occupancy[1] == 2)
+            third = call_as(url, index, data, "a3", "203.0.113.5")
+            assert third.refused and third.error == ("You already have 2 photo jobs running or waiting; please wait "
+                                                     "for one to finish."), third
+            other = visitor("b1", "198.51.100.7")  # another address is not held back
+            wait_for(lambda: handlers.image_room.occupancy[1] == 3)
+        for thread in [*first, other]:
+            thread.join(60)
+        assert all(not answers[name].refused for name in ("a1", "a2", "b1")), answers
+        assert not call_as(url, index, data, "a4", "203.0.113.5").refused  # places come back when jobs end
+
+
+def test_a_full_photo_room_does_not_lock_the_film_preview_out(fixed_colorizer, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
+    handlers = ColorizeApp(fixed_colorizer, limits=AppLimits(image_workers=1, image_waiting=0))
+    film = file_value(in_uploads(make_clip(tmp_path / "film.mp4", frames_per_shot=4, audio=False), "film.mp4"))
+    with serving(handlers) as (url, demo), room_held(handlers.image_room):
+        photo = raw.call(url, raw.fn_index(demo, "colorize_image"), [gray_photo(tmp_path), *PHOTO_SETTINGS, None])
+        assert photo.refused and "The photo queue is full" in photo.error
+        preview = raw.call(url, raw.fn_index(demo, "on_video_upload"), [film, *VIDEO_SETTINGS])
+        assert not preview.refused, preview
+        assert preview.data[3]["interactive"] is True and preview.data[4]["interactive"] is True  # its buttons enable

@@ -24,8 +24,9 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
+from .presence import LISTENERS, Listeners
 from .uploads import LINKS_REFUSED, NOT_AVAILABLE, is_link
 
 MAX_EVENT_BODY = 1 << 20  # event bodies carry settings and file references, never file contents
@@ -36,6 +37,8 @@ NOT_JSON = "The request is not valid JSON."
 _READ_ONLY = ("GET", "HEAD", "OPTIONS")
 _MCP_PATH = "/gradio_api/mcp"
 _UPLOAD_PATH = "/gradio_api/upload"
+_RESULT_STREAM = re.compile(r"^/gradio_api/(?:queue/data/?$|call/(?:v2/)?[^/]+/(?P<event>[^/]+)/?$)")
+_SYNC_CALL = re.compile(r"^/gradio_api/(?:api|run)/[^/]+/?$")
 _OWN_FILE = re.compile(r"^https?://[^/?#]+(?:/[^?#]*)?/gradio_api/file=(?P<path>[^?#]+)$")
 
 
@@ -113,12 +116,17 @@ class RefuseLinks:
     """
 
     def __init__(self, app, max_mcp_body: int = 300 << 20,
-                 roots: Callable[[], Sequence[Path]] | None = None) -> None:
-        self.app, self.max_mcp_body, self.roots = app, max_mcp_body, roots
+                 roots: Callable[[], Sequence[Path]] | None = None, listeners: Listeners = LISTENERS) -> None:
+        self.app, self.max_mcp_body, self.roots, self.listeners = app, max_mcp_body, roots, listeners
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["method"] in _READ_ONLY:
-            await self.app(scope, receive, send)
+            stream = _RESULT_STREAM.match(scope["path"]) if scope["type"] == "http" else None
+            key = None
+            if stream is not None:
+                key = stream.group("event") or _query(scope, "session_hash")
+            with self.listeners.listening(key):  # a result stream, read while it is open
+                await self.app(scope, receive, send)
             return
         path = scope["path"]
         if path.startswith(_MCP_PATH):
@@ -164,7 +172,9 @@ class RefuseLinks:
         async def replay():
             return messages.pop(0) if messages else await receive()
 
-        await self.app(scope, replay, send)
+        session = payload.get("session_hash") if _SYNC_CALL.match(scope["path"]) else None
+        with self.listeners.listening(session if isinstance(session, str) else None):  # answered in this request
+            await self.app(scope, replay, send)
 
     async def _bounded(self, scope, receive, send) -> None:
         """Pass a request on, but answer 413 when its Content-Length passes `max_mcp_body`, or once its
@@ -190,6 +200,11 @@ class RefuseLinks:
                 await send(message)
 
         await self.app(scope, bounded_receive, guarded_send)
+
+
+def _query(scope, name: str) -> str | None:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
+    return values[0] if values else None
 
 
 def _read(body: bytes) -> tuple[str | None, dict, Any]:

@@ -35,8 +35,9 @@ from colorization.video import VideoOptions, check_video, colorize_video, sample
 
 from . import texts
 from .failures import shown_to_visitors, visitor_error
-from .gradio_internals import session_alive
+from .gradio_internals import current_caller, session_alive
 from .limits import AppLimits
+from .presence import abandoned
 from .rooms import WaitingRoom
 from .store import Photo, PhotoRef, PhotoStore
 from .sweep import in_use
@@ -111,8 +112,10 @@ class ColorizeApp:
         self.colorizer, self.load_error, self.limits = colorizer, load_error, limits
         self.speeds = speeds or (Speeds.measure(colorizer) if colorizer else Speeds.typical())
         self.photos = PhotoStore(limits.photo_memory_mb * 2**20, limits.keep_results_seconds)
-        self.image_room = WaitingRoom("photo", limits.image_workers, limits.image_waiting)
-        self.video_room = WaitingRoom("video", limits.video_workers, limits.video_waiting)
+        self.image_room = WaitingRoom("photo", limits.image_workers, limits.image_waiting, limits.photo_jobs_per_client)
+        self.video_room = WaitingRoom("video", limits.video_workers, limits.video_waiting, limits.video_jobs_per_client)
+        self.preview_room = WaitingRoom("film preview", limits.preview_workers, limits.preview_waiting,
+                                        limits.preview_jobs_per_client)
         self.demo: gr.Blocks | None = None  # set by build_app: disconnect detection reads its queue
         self._cancel_flags: dict[str, threading.Event] = {}
         self._film_lock = threading.Lock()
@@ -164,12 +167,20 @@ class ColorizeApp:
         return read_size(path, self.limits.max_image_pixels)
 
     def _in_room(self, room: WaitingRoom, progress: gr.Progress | None, cancelled=None):
+        """Enter `room` as the current caller: counted against their address, and out of the line
+        once nobody reads their result (`presence.abandoned`)."""
         def told(ahead: int) -> None:
             if progress is not None:
                 where = "you are next" if ahead == 0 else f"{ahead} waiting ahead of you"
                 progress(0.0, desc=f"Waiting for a free worker: {where}")
 
-        return room.enter(told, cancelled)
+        caller = current_caller()
+        unread = abandoned(caller.session, caller.event_id, self.limits.unread_seconds)
+
+        def gone() -> bool:
+            return unread() or (cancelled is not None and cancelled())
+
+        return room.enter(told, gone, client=caller.client)
 
     def _new_photo(self, path: Path, render_size: int, keep: bool = True,
                    key: str | None = None) -> tuple[Photo, PhotoRef | None]:
@@ -308,8 +319,11 @@ class ColorizeApp:
         flag = self._cancel_flags.setdefault(session, threading.Event())
         flag.clear()
 
+        caller = current_caller()
+        unread = abandoned(caller.session, caller.event_id, self.limits.unread_seconds)
+
         def stop() -> bool:
-            return flag.is_set() or (self.demo is not None and not session_alive(self.demo, session))
+            return flag.is_set() or (self.demo is not None and not session_alive(self.demo, session)) or unread()
 
         def report(update) -> None:
             left = f" · about {texts.duration(update.seconds_left)} left" if update.seconds_left else ""
@@ -457,8 +471,8 @@ class ColorizeApp:
         path = upload_path(video, "a video", self.roots())
         info = check_video(path, self.limits.video)
         size = check_render_size(render_size)
-        frame = grab_frame(path, info, info.duration / 2)
-        with self._in_room(self.image_room, progress):
+        with self._in_room(self.preview_room, progress):
+            frame = grab_frame(path, info, info.duration / 2)
             prediction = self.model().predict(frame, size)
             motion = sample_motion(path, info, self.model())
         photo = Photo(prediction, fit_within(frame, VIDEO_PREVIEW_SIZE), path.name)

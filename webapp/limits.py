@@ -29,6 +29,12 @@ class AppLimits:
     image_waiting: int = 12  # photo jobs waiting; one more is refused with a message
     video_workers: int = 1
     video_waiting: int = 4
+    preview_workers: int = 1  # the film tab's preview frame and motion sample, apart from photos
+    preview_waiting: int = 8
+    photo_jobs_per_client: int = 4  # places one address may hold in the photo room, running or waiting
+    video_jobs_per_client: int = 2
+    preview_jobs_per_client: int = 2
+    unread_seconds: float = 10.0  # a waiting job whose result stream nobody has open this long leaves the line
     photo_memory_mb: int = 2048  # visitors' cached predictions (for the sliders) together, least recent dropped first
     quick_try_seconds: float = 3.0  # the video tab's test run
     keep_results_seconds: int = 3600  # uploads and results are deleted after this
