@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from .presence import LISTENERS, Listeners
+from .quota import DiskQuota, QuotaFull
 from .uploads import LINKS_REFUSED, NOT_AVAILABLE, is_link
 
 MAX_EVENT_BODY = 1 << 20  # event bodies carry settings and file references, never file contents
@@ -116,8 +118,10 @@ class RefuseLinks:
     """
 
     def __init__(self, app, max_mcp_body: int = 300 << 20,
-                 roots: Callable[[], Sequence[Path]] | None = None, listeners: Listeners = LISTENERS) -> None:
+                 roots: Callable[[], Sequence[Path]] | None = None, listeners: Listeners = LISTENERS,
+                 quota: DiskQuota | None = None) -> None:
         self.app, self.max_mcp_body, self.roots, self.listeners = app, max_mcp_body, roots, listeners
+        self.quota = quota
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["method"] in _READ_ONLY:
@@ -132,8 +136,8 @@ class RefuseLinks:
         if path.startswith(_MCP_PATH):
             await self._bounded(scope, receive, send)
             return
-        if path.rstrip("/") == _UPLOAD_PATH:
-            await self.app(scope, receive, send)
+        if path.rstrip("/") == _UPLOAD_PATH:  # its size per file is Gradio's; its bytes count against the quota
+            await self._bounded(scope, receive, send, limit=1 << 62, too_large="")
             return
         await self._event(scope, receive, send)
 
@@ -176,23 +180,38 @@ class RefuseLinks:
         with self.listeners.listening(session if isinstance(session, str) else None):  # answered in this request
             await self.app(scope, replay, send)
 
-    async def _bounded(self, scope, receive, send) -> None:
-        """Pass a request on, but answer 413 when its Content-Length passes `max_mcp_body`, or once its
-        body does as it streams in (a chunked body declares none); the app then sees a disconnect, its answer is dropped."""
-        too_large = f"An MCP call may carry at most {self.max_mcp_body >> 20} MB."
+    async def _bounded(self, scope, receive, send, limit: int | None = None, too_large: str = "") -> None:
+        """Pass a request on, but answer 413 when its Content-Length passes `limit` (default: `max_mcp_body`),
+        or once its body does as it streams in (a chunked body declares none); the app then sees a
+        disconnect, its answer is dropped. With a quota, what streams in is charged to the client, and
+        refused once their share or the server's is used up."""
+        if limit is None:
+            limit, too_large = self.max_mcp_body, f"An MCP call may carry at most {self.max_mcp_body >> 20} MB."
+        client = (scope.get("client") or (None,))[0]
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_mcp_body:
+        size = int(declared) if declared.isdigit() else 0
+        if size > limit:
             await _answer(send, 413, too_large)
             return
-        seen, answered = 0, False
+        refusal = self._over_quota(client, size)
+        if refusal:
+            await _answer(send, 413, refusal)
+            return
+        key, seen, answered = f"request-{uuid.uuid4().hex}", 0, False
 
         async def bounded_receive():
             nonlocal seen, answered
             message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_mcp_body and not answered:
-                answered = True
-                await _answer(send, 413, too_large)
+            more = len(message.get("body", b""))
+            if not answered:
+                said = too_large if seen + more > limit else self._over_quota(client, more)
+                if said:
+                    answered = True
+                    await _answer(send, 413, said)
+                else:
+                    seen += more
+                    if self.quota is not None:
+                        self.quota.charge(client, key, seen)
             return {"type": "http.disconnect"} if answered else message
 
         async def guarded_send(message) -> None:
@@ -200,6 +219,22 @@ class RefuseLinks:
                 await send(message)
 
         await self.app(scope, bounded_receive, guarded_send)
+
+    def _over_quota(self, client: str | None, more: int) -> str | None:
+        if self.quota is None:
+            return None
+        try:
+            self.quota.check(client, more)
+        except QuotaFull as exc:
+            return str(exc)
+        return None
+
+
+async def _answer(send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail, "error": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _query(scope, name: str) -> str | None:
@@ -222,10 +257,4 @@ def _read(body: bytes) -> tuple[str | None, dict, Any]:
         return None, {}, None
     return None, payload, payload.get("data")
 
-
-async def _answer(send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail, "error": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
 

@@ -38,6 +38,7 @@ from .failures import shown_to_visitors, visitor_error
 from .gradio_internals import current_caller, session_alive
 from .limits import AppLimits
 from .presence import abandoned
+from .quota import DiskQuota
 from .rooms import WaitingRoom
 from .store import Photo, PhotoRef, PhotoStore
 from .sweep import in_use
@@ -116,6 +117,7 @@ class ColorizeApp:
         self.video_room = WaitingRoom("video", limits.video_workers, limits.video_waiting, limits.video_jobs_per_client)
         self.preview_room = WaitingRoom("film preview", limits.preview_workers, limits.preview_waiting,
                                         limits.preview_jobs_per_client)
+        self.quota = DiskQuota(limits.disk_per_client_mb << 20, limits.disk_total_mb << 20, limits.keep_results_seconds)
         self.demo: gr.Blocks | None = None  # set by build_app: disconnect detection reads its queue
         self._cancel_flags: dict[str, threading.Event] = {}
         self._film_lock = threading.Lock()
@@ -175,6 +177,7 @@ class ColorizeApp:
                 progress(0.0, desc=f"Waiting for a free worker: {where}")
 
         caller = current_caller()
+        self.quota.check(caller.client)  # no new result for a client, or a server, whose disk share is used up
         unread = abandoned(caller.session, caller.event_id, self.limits.unread_seconds)
 
         def gone() -> bool:
@@ -210,7 +213,13 @@ class ColorizeApp:
         full = photo.prediction.render(adjustments, hints=hints)
         with in_use(target.parent):  # an hour-old photo's folder may have been swept: made again
             target.parent.mkdir(parents=True, exist_ok=True)
-            return str(save_image(full, target, icc_profile=photo.icc_profile, exif=photo.exif, overwrite=True))
+            return self._charged(save_image(full, target, icc_profile=photo.icc_profile, exif=photo.exif,
+                                            overwrite=True))
+
+    def _charged(self, result: Path) -> str:
+        """`result`, charged to the current caller's disk share (once per path, at its latest size)."""
+        self.quota.charge(current_caller().client, str(result), result.stat().st_size)
+        return str(result)
 
     # ---- the public API ------------------------------------------------------------------------
 
@@ -304,7 +313,7 @@ class ColorizeApp:
         if len(problems) == len(paths):
             shutil.rmtree(folder, ignore_errors=True)
             raise InputError("None of the files could be colorized: " + "; ".join(problems))
-        return str(archive), problems
+        return self._charged(archive), problems
 
     def _video(self, video, intensity, saturation, hue, smoothing, keyframes, render_size, request, progress,
                seconds: float | None = None) -> tuple[str, list[str]]:
@@ -349,7 +358,7 @@ class ColorizeApp:
             self._cancel_flags.pop(session, None)
         for warning in result.warnings:
             gr.Warning(warning)
-        return str(result.path), list(result.warnings)
+        return self._charged(result.path), list(result.warnings)
 
     # ---- the page's image tab ------------------------------------------------------------------
 

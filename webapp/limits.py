@@ -34,6 +34,8 @@ class AppLimits:
     photo_jobs_per_client: int = 4  # places one address may hold in the photo room, running or waiting
     video_jobs_per_client: int = 2
     preview_jobs_per_client: int = 2
+    disk_per_client_mb: int = 1024  # uploads and results one address may have stored at once (each kept an hour)
+    disk_total_mb: int = 10240  # all visitors' uploads and results together
     unread_seconds: float = 10.0  # a waiting job whose result stream nobody has open this long leaves the line
     photo_memory_mb: int = 2048  # visitors' cached predictions (for the sliders) together, least recent dropped first
     quick_try_seconds: float = 3.0  # the video tab's test run
