@@ -186,7 +186,7 @@ def gallery_tab(app: ColorizeApp) -> tuple[gr.Video, gr.Markdown]:
 
 def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:
     """Sweep old files now and then, refuse links, bound MCP calls, serve; `options` go to `Blocks.launch`."""
-    start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds))
+    start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds), keep=limits.keep_results_seconds)
     guard = Middleware(RefuseLinks, max_mcp_body=limits.max_mcp_request_mb << 20,
                        roots=lambda: [upload_folder(), EXAMPLES], quota=getattr(demo, "colorize_quota", None))
     demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME,

@@ -106,3 +106,77 @@ def test_overwrite_keeps_the_mode_of_the_file_it_replaces(brightness_dir, tmp_pa
     done = cli("image", photo, "-o", out, "--overwrite", model=brightness_dir)
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(result.stat().st_mode) == 0o600 and result.read_bytes() != before
+
+
+# ---- 10 and 12. MCP: the real body limit, and one sentence for a link or a server file -------------
+
+def test_the_mcp_limit_the_app_states_is_the_one_the_pinned_mcp_package_enforces():
+    from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE
+
+    from webapp.limits import AppLimits
+
+    assert AppLimits().max_mcp_request_mb << 20 == DEFAULT_MAX_REQUEST_BODY_SIZE
+    from importlib.metadata import version
+
+    assert "\nmcp==1.30.0" in (ROOT / "requirements.txt").read_text() and version("mcp") == "1.30.0"
+
+
+def test_an_mcp_call_over_the_limit_is_told_the_real_limit(fixed_colorizer):
+    import httpx
+
+    with running_app(fixed_colorizer, mcp=True) as (url, _):
+        body = b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"image": "' + b"A" * (5 << 20) + b'"}}'
+        said = httpx.post(url + "gradio_api/mcp/", content=body, timeout=30)
+        assert said.status_code == 413 and said.json()["detail"] == "An MCP call may carry at most 4 MB."
+
+
+def test_an_assistant_naming_a_link_or_a_server_file_gets_one_sentence(fixed_colorizer):
+    from test_app import mcp_call
+    from test_safety_routes import Trap
+
+    from webapp.guard import TOO_DEEP
+    from webapp.uploads import LINKS_REFUSED, NOT_AVAILABLE
+
+    trap = Trap()
+    with running_app(fixed_colorizer, mcp=True) as (url, _):
+        cases = {trap.url: LINKS_REFUSED, "file:///etc/passwd": LINKS_REFUSED, "/etc/passwd": NOT_AVAILABLE,
+                 f"{url}gradio_api/file=/etc/passwd": NOT_AVAILABLE, str(ROOT / "app.py"): NOT_AVAILABLE,
+                 "../" * 30 + "etc/passwd": NOT_AVAILABLE}
+        for value, sentence in cases.items():
+            done = mcp_call(url, "colorize_image", {"image": value})
+            assert done.isError and [c.text for c in done.content] == [sentence], (value, done.content)
+        nested: list = []
+        for _ in range(100):
+            nested = [nested]
+        deep = mcp_call(url, "colorize_image", {"image": "x.png", "hints": nested})
+        assert deep.isError and [c.text for c in deep.content] == [TOO_DEEP]
+    trap.close()
+    assert trap.hits == []
+
+
+# ---- 9. files sent inline over MCP go after their time, while the server runs ----------------------
+
+def test_the_running_sweeper_deletes_inline_mcp_files_after_their_time(fixed_colorizer, tmp_path, monkeypatch):
+    import hashlib
+
+    from test_app import data_url, mcp_call
+
+    import numpy as np
+
+    from webapp.sweep import sweep_inline
+
+    cache = tmp_path / "server-cache"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    monkeypatch.setattr("gradio.mcp.DEFAULT_TEMP_DIR", str(cache))  # read from the environment at its import
+    with running_app(fixed_colorizer, mcp=True) as (url, _):
+        done = mcp_call(url, "colorize_image", {"image": data_url(np.full((8, 8), 90, np.uint8))})
+        assert not done.isError, done.content
+    inline = [p for p in cache.rglob("file.*") if len(p.parent.name) == 64]
+    assert inline, sorted(cache.rglob("*"))
+    example = cache / hashlib.sha256(b"x").hexdigest() / "coins.png"  # a copy Gradio keeps, with an old time
+    example.parent.mkdir(parents=True, exist_ok=True)
+    example.write_bytes(b"png")
+    fresh = time.time()
+    assert sweep_inline(cache, 3600, now=fresh) == 0  # fresh: kept
+    assert sweep_inline(cache, 3600, now=fresh + 3601) == len(inline)
+    assert not any(p.exists() for p in inline) and example.exists()

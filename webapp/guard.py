@@ -134,7 +134,7 @@ class RefuseLinks:
             return
         path = scope["path"]
         if path.startswith(_MCP_PATH):
-            await self._bounded(scope, receive, send)
+            await self._bounded(scope, receive, send, app=self._tool_call)
             return
         if path.rstrip("/") == _UPLOAD_PATH:  # its size per file is Gradio's; its bytes count against the quota
             await self._bounded(scope, receive, send, limit=1 << 62, too_large="")
@@ -180,7 +180,7 @@ class RefuseLinks:
         with self.listeners.listening(session if isinstance(session, str) else None):  # answered in this request
             await self.app(scope, replay, send)
 
-    async def _bounded(self, scope, receive, send, limit: int | None = None, too_large: str = "") -> None:
+    async def _bounded(self, scope, receive, send, limit: int | None = None, too_large: str = "", app=None) -> None:
         """Pass a request on, but answer 413 when its Content-Length passes `limit` (default: `max_mcp_body`),
         or once its body does as it streams in (a chunked body declares none); the app then sees a
         disconnect, its answer is dropped. With a quota, what streams in is charged to the client, and
@@ -218,7 +218,35 @@ class RefuseLinks:
             if not answered:
                 await send(message)
 
-        await self.app(scope, bounded_receive, guarded_send)
+        await (app or self.app)(scope, bounded_receive, guarded_send)
+
+    async def _tool_call(self, scope, receive, send) -> None:
+        """An MCP request, read whole (it is bounded): a tool call whose arguments name a link or a server
+        file is answered as a failed tool call with one sentence (the loopback call Gradio would make for it
+        gets a 400 that the assistant would see as an HTTP error message)."""
+        messages, body = [], b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        refusal, request_id = _tool_refusal(body, self.roots)
+        if refusal is not None:
+            answer = json.dumps({"jsonrpc": "2.0", "id": request_id,
+                                 "result": {"content": [{"type": "text", "text": refusal}], "isError": True}}).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(answer)).encode())]})
+            await send({"type": "http.response.body", "body": answer})
+            return
+
+        async def replay():
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
     def _over_quota(self, client: str | None, more: int) -> str | None:
         if self.quota is None:
@@ -235,6 +263,59 @@ async def _answer(send, status: int, detail: str) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _tool_refusal(body: bytes, roots: Callable[[], Sequence[Path]] | None) -> tuple[str | None, Any]:
+    """(refusal, JSON-RPC id) for an MCP body: a tools/call whose arguments are nested too deeply, name a
+    link (an inline data: file is fine; a link to this app's file route is the upload it names), or
+    name a file outside the upload folder and the examples."""
+    try:
+        payload = json.loads(body or b"null")
+    except RecursionError:
+        return TOO_DEEP, None
+    except ValueError:
+        return None, None
+    if too_deep(payload, 2 * MAX_DEPTH):
+        return TOO_DEEP, payload.get("id") if isinstance(payload, dict) else None
+    if not isinstance(payload, dict) or payload.get("method") != "tools/call":
+        return None, None
+    arguments = (payload.get("params") or {}).get("arguments") if isinstance(payload.get("params"), dict) else None
+    strings = list(_strings(localize(arguments)))
+    if any(is_link(text) and not text.strip().lower().startswith("data:") for text in strings) or \
+            names_a_link([v for v in _file_values(arguments)]):
+        return LINKS_REFUSED, payload.get("id")
+    if roots is not None:
+        paths = [text for text in strings if text.strip().startswith(("/", "~", ".."))]
+        try:
+            outside = any(not _within(path, roots()) for path in paths)
+        except (OSError, ValueError, RuntimeError):
+            outside = True
+        if outside or names_another_file(localize(arguments), roots()):
+            return NOT_AVAILABLE, payload.get("id")
+    return None, None
+
+
+def _strings(data: Any):
+    """Every string in `data`, own file-route links read as the paths they name."""
+    if isinstance(data, str):
+        yield _own_file(data)
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
+def _file_values(data: Any):
+    if isinstance(data, dict):
+        if "path" in data:
+            yield data
+        for value in data.values():
+            yield from _file_values(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _file_values(value)
 
 
 def _query(scope, name: str) -> str | None:

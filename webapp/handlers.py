@@ -450,11 +450,13 @@ class ColorizeApp:
             png = self._save_png(photo, adjustments, hints)
         return pair, gr.update(value=png, interactive=True), fresh
 
+    @shown_to_visitors
     def on_render_info(self, ref: PhotoRef | None, render_size: int):
         """The expected time beside the render-size slider, as it moves."""
-        photo = self.photos.get(ref.key) if ref is not None else None
+        size = check_render_size(render_size)  # 1e308 is refused with a reason, not an overflow
+        photo = self.photos.get(ref.key) if isinstance(ref, PhotoRef) else None
         pixels = photo.prediction.L.size if photo is not None else 0
-        return gr.update(info=self._render_info(_whole(render_size, "render size"), None, pixels))
+        return gr.update(info=self._render_info(size, None, pixels))
 
     def _render_info(self, size: int, cap: int | None, pixels: int) -> str:
         seconds = image_seconds(size, self.speeds, pixels)

@@ -16,7 +16,7 @@ class AppLimits:
     """The public app's limits; tests build smaller ones."""
 
     max_file_size: str = "200mb"  # enforced by Gradio while the upload streams in
-    max_mcp_request_mb: int = 300  # an MCP call carries a file as base64: one of 200 MB, with room for the JSON
+    max_mcp_request_mb: int = 4  # the mcp package (1.30, pinned) refuses larger bodies: a file of about 3 MB as base64
     max_image_megapixels: float = 50.0  # read from the file header before decoding
     max_batch_files: int = 20
     max_batch_megapixels: float = 100.0  # all photos of one batch call together, from their headers

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -24,6 +25,8 @@ from pathlib import Path
 
 log = logging.getLogger("colorization.app")
 WORK_PREFIX = "colorize-work-"
+_INLINE_FOLDER = re.compile(r"^[0-9a-f]{64}$")
+_INLINE_FILE = re.compile(r"^file(\.[A-Za-z0-9]{1,8})?$")
 _live: dict[Path, int] = {}
 _live_lock = threading.Lock()
 
@@ -81,6 +84,25 @@ def sweep(folder: Path, max_age: float, now: float | None = None) -> int:
     return removed
 
 
+def sweep_inline(folder: Path, max_age: float, now: float | None = None) -> int:
+    """Delete the files Gradio's MCP server decoded from base64 (`<folder>/<sha256>/file[.ext]`) older
+    than `max_age` seconds: nothing else deletes them while the server runs. Returns how many went."""
+    now = time.time() if now is None else now
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.glob("*/file*"):
+        if not _INLINE_FOLDER.match(path.parent.name) or not _INLINE_FILE.match(path.name) or _held(path):
+            continue
+        try:
+            if path.is_file() and not path.is_symlink() and now - path.lstat().st_mtime > max_age:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def sweep_work_folders(max_age: float, now: float | None = None) -> None:
     """Remove the work folders of video jobs whose process died before cleaning up."""
     now = time.time() if now is None else now
@@ -99,12 +121,15 @@ def sweep_leftovers(folder: Path, max_age: float) -> None:
         log.info("Swept %d old upload(s) and result(s) from %s", removed, folder)
 
 
-def start_sweeper(folder: Path, every: float, work_age: float = 6 * 3600) -> threading.Thread:
-    """Every `every` seconds, in a daemon thread: empty job folders, and work folders of dead jobs."""
+def start_sweeper(folder: Path, every: float, work_age: float = 6 * 3600,
+                  keep: float = 3600) -> threading.Thread:
+    """Every `every` seconds, in a daemon thread: files sent inline over MCP older than `keep`, empty job
+    folders, and work folders of dead jobs."""
 
     def loop() -> None:
         while True:
-            sweep(folder, float("inf"))  # no file is old enough: only folders left empty
+            sweep_inline(folder, keep)
+            sweep(folder, float("inf"))  # no other file is old enough: only folders left empty
             sweep_work_folders(work_age)
             time.sleep(every)
 
