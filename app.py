@@ -64,6 +64,7 @@ def build_app(app: ColorizeApp) -> gr.Blocks:
             gallery.select(app.gallery_film, None, list(film_outputs), api_visibility="private")
     demo.queue(max_size=4 * (app.limits.image_waiting + app.limits.video_waiting), default_concurrency_limit=None)
     app.demo = demo
+    demo.colorize_quota = app.quota  # the guard charges uploads to the same disk quota as results
     return demo
 
 
@@ -180,8 +181,9 @@ def gallery_tab(app: ColorizeApp) -> tuple[gr.Video, gr.Markdown]:
 
 def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:
     """Sweep old files now and then, refuse links, bound MCP calls, serve; `options` go to `Blocks.launch`."""
-    start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds))
-    guard = Middleware(RefuseLinks, max_mcp_body=limits.max_mcp_request_mb << 20)
+    start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds), keep=limits.keep_results_seconds)
+    guard = Middleware(RefuseLinks, max_mcp_body=limits.max_mcp_request_mb << 20,
+                       roots=lambda: [upload_folder(), EXAMPLES], quota=getattr(demo, "colorize_quota", None))
     demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME,
                 app_kwargs={"middleware": [guard]}, **options)
 

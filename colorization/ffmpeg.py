@@ -1,4 +1,10 @@
-"""FFmpeg: the binary (shipped by imageio-ffmpeg, no system ffmpeg needed), probing and decoding frames."""
+"""FFmpeg: the binary (shipped by imageio-ffmpeg, no system ffmpeg needed), probing and decoding frames.
+
+A video is opened only as a container of its own media. FFmpeg would also open a text file that names
+other files (an HLS playlist, a concat list, an image sequence's pattern) and read those: a video that
+shows whatever server file it names. So every input is first recognised by its bytes as one of the
+containers in `CONTAINERS`, and FFmpeg is told that demuxer (no guessing) and may open plain files only.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,51 @@ def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+CONTAINERS = "MP4/MOV, MKV/WebM, AVI, MPEG-TS, MPEG-PS, FLV, Ogg, WMV or GIF"
+NOT_A_CONTAINER = f"This file is not a video we can read (we read {CONTAINERS} files)."
+_ALLOWED_DEMUXERS = {"mov", "matroska", "avi", "mpegts", "mpeg", "flv", "ogg", "asf", "gif"}
+_MP4_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot", b"uuid", b"styp", b"sidx", b"moof"}
+
+
+def container(path: str | Path) -> str:
+    """The FFmpeg demuxer for a video file, recognised by its first bytes (never by its name).
+
+    Raises:
+        InputError: not one of `CONTAINERS` (a playlist, a list of files, an image, text, anything else).
+    """
+    try:
+        with open(path, "rb") as file:
+            head = file.read(512)
+    except OSError:
+        raise InputError("The video file is empty or missing.") from None
+    if head[4:8] in _MP4_BOXES:
+        return "mov"
+    if head.startswith(b"\x1aE\xdf\xa3"):
+        return "matroska"
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return "avi"
+    if len(head) > 376 and head[0] == head[188] == head[376] == 0x47:
+        return "mpegts"
+    if len(head) > 388 and head[4] == head[196] == head[388] == 0x47:  # M2TS: 192-byte packets
+        return "mpegts"
+    if head.startswith(b"\x00\x00\x01\xba"):
+        return "mpeg"
+    if head.startswith(b"FLV\x01"):
+        return "flv"
+    if head.startswith(b"OggS"):
+        return "ogg"
+    if head.startswith(b"\x30\x26\xb2\x75\x8e\x66\xcf\x11"):
+        return "asf"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    raise InputError(NOT_A_CONTAINER)
+
+
+def input_args(path: str | Path) -> list[str]:
+    """FFmpeg's options to open `path`: its demuxer named, plain files only, the path as a file (not a URL)."""
+    return ["-protocol_whitelist", "file", "-f", container(path), "-i", "file:" + str(Path(path).absolute())]
 
 
 def exact_rate(fps: float) -> Fraction:
@@ -66,13 +117,16 @@ def probe(path: str | Path) -> VideoInfo:
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise InputError("The video file is empty or missing.")
-    report = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+    report = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", *input_args(path)],
                             capture_output=True, text=True, errors="replace", timeout=60).stderr
+    demuxer = re.search(r"^Input #0, ([\w,]+), from", report, re.MULTILINE)
+    if demuxer and not set(demuxer.group(1).split(",")) & _ALLOWED_DEMUXERS:
+        raise InputError(NOT_A_CONTAINER)
     video = re.search(r"Stream #\d+:\d+[^\n]*?: Video: ([^\n]*)", report)
     if video is None:
         if re.search(r"Stream #\d+:\d+[^\n]*?: Audio:", report):
             raise InputError("This file has no video stream (is it audio only?).")
-        raise InputError(f"This file is not a video we can read ({_last_line(report)}).")
+        raise InputError(NOT_A_CONTAINER)
     size = re.search(r", (\d{1,5})x(\d{1,5})[ ,\[]", video.group(1) + " ")
     rate = re.search(r"([\d.]+) (?:fps|tbr)", video.group(1))
     duration = re.search(r"Duration: (\d+):(\d+):([\d.]+)", report)
@@ -99,10 +153,12 @@ def _last_line(report: str) -> str:
 
 
 def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = None, *, start: int = 0,
-                count: int | None = None, size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+                count: int | None = None, size: tuple[int, int] | None = None,
+                max_decoded: int | None = None) -> Iterator[np.ndarray]:
     """Decode RGB frames sampled by time at the video's rate (so variable-rate video keeps sync),
     upright as displayed, from frame `start` on, at most `count` of them (scaled to `size`, w x h,
-    by FFmpeg when given: a cheap look at a long film).
+    by FFmpeg when given: a cheap look at a long film). Decoding stops after `max_decoded` frames
+    as decoded, before sampling (a file may pack any number of frames into one second).
 
     What ffmpeg reported as errors is appended to `errors` when the stream ends.
     """
@@ -115,8 +171,9 @@ def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = No
         trim = f",trim=start={info.start_time + (start - 0.5) / rate:.6f}"
     limit = ["-frames:v", str(count)] if count is not None else []
     scale = f",scale={width}:{height}:flags=bilinear" if size else ""
-    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", *seek, "-i", str(path), "-map", "0:v:0",
-           "-vf", f"fps={info.fps}{trim}{scale}", *limit, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    stop = f"trim=end_frame={max_decoded}," if max_decoded is not None else ""
+    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", *seek, *input_args(path), "-map", "0:v:0",
+           "-vf", f"{stop}fps={info.fps}{trim}{scale}", *limit, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes)
     stderr_lines: list[bytes] = []
     reader = threading.Thread(target=lambda: stderr_lines.extend(process.stderr), daemon=True)
@@ -142,7 +199,7 @@ def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = No
 
 def grab_frames(path: str | Path, info: VideoInfo, seconds: float, count: int = 1) -> list[np.ndarray]:
     """`count` consecutive RGB frames from near `seconds` on, upright, without decoding what comes before."""
-    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-ss", f"{max(0.0, seconds):.3f}", "-i", str(path),
+    cmd = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-ss", f"{max(0.0, seconds):.3f}", *input_args(path),
            "-map", "0:v:0", "-frames:v", str(count), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     data = subprocess.run(cmd, capture_output=True, timeout=120).stdout
     size = info.width * info.height * 3
@@ -160,7 +217,7 @@ def grab_frame(path: str | Path, info: VideoInfo, seconds: float) -> np.ndarray:
 def trim(src: str | Path, dst: str | Path, seconds: float) -> Path:
     """The first `seconds` of a video, re-encoded (near-lossless, fast) so it starts and ends on a frame."""
     dst = Path(dst)
-    cmd = [ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-i", str(src), "-t", f"{seconds:.3f}",
+    cmd = [ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", *input_args(src), "-t", f"{seconds:.3f}",
            "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "10",
            "-pix_fmt", "yuv444p", "-c:a", "aac", str(dst)]
     done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=600)
@@ -169,9 +226,10 @@ def trim(src: str | Path, dst: str | Path, seconds: float) -> Path:
     return dst
 
 
-def count_frames(path: str | Path) -> int:
-    """Frames in a video's first stream, counted from its packets (no decoding)."""
-    report = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path), "-map", "0:v:0", "-c", "copy",
-                             "-f", "null", "-"], capture_output=True, text=True, errors="replace", timeout=600).stderr
+def count_frames(path: str | Path, stop_after: int | None = None) -> int:
+    """Frames in a video's first stream, counted from its packets (no decoding); at most `stop_after`."""
+    limit = ["-frames:v", str(stop_after)] if stop_after is not None else []
+    report = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", *input_args(path), "-map", "0:v:0", "-c", "copy",
+                             *limit, "-f", "null", "-"], capture_output=True, text=True, errors="replace", timeout=600).stderr
     counts = re.findall(r"frame=\s*(\d+)", report)
     return int(counts[-1]) if counts else 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,8 @@ def parse_hints(value: Any) -> list[Stroke]:
             value = json.loads(value)
         except ValueError:
             raise InputError("The hints are not valid JSON: expected a list of strokes.") from None
+        except RecursionError:
+            raise InputError("The hints are nested too deeply: expected a list of strokes.") from None
     if not isinstance(value, list):
         raise InputError('The hints must be a list of strokes like {"points": [[x, y]], "color": "#rrggbb"}.')
     if len(value) > MAX_STROKES:
@@ -98,7 +101,7 @@ def _stroke(item: Any, number: int) -> Stroke:
         raise InputError(f'{where} is not an object like {{"points": [[x, y]], "color": "#rrggbb"}}.')
     color = item.get("color")
     if not isinstance(color, str) or not _HEX.match(color):
-        raise InputError(f"{where}: the color must look like #rrggbb, got {color!r}.")
+        raise InputError(f"{where}: the color must look like #rrggbb, got {_brief(color)}.")
     raw_points = item.get("points")
     if not isinstance(raw_points, list) or not raw_points:
         raise InputError(f"{where} has no points.")
@@ -108,16 +111,22 @@ def _stroke(item: Any, number: int) -> Stroke:
     for point in raw_points:
         if (not isinstance(point, (list, tuple)) or len(point) != 2
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)):
-            raise InputError(f"{where}: each point must be [x, y], got {point!r}.")
-        x, y = float(point[0]), float(point[1])
-        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-            raise InputError(f"{where}: the point {point!r} lies outside the photo "
+            raise InputError(f"{where}: each point must be [x, y], got {_brief(point)}.")
+        if not all(0 <= v <= 1 for v in point):  # compared as given: a 401-digit number is no float
+            raise InputError(f"{where}: the point {_brief(point)} lies outside the photo "
                              "(x and y are fractions of its width and height, from 0 to 1).")
-        points.append((x, y))
+        points.append((float(point[0]), float(point[1])))
     size = item.get("size", DEFAULT_SIZE)
-    if isinstance(size, bool) or not isinstance(size, (int, float)) or not math.isfinite(size) or not 0 < size <= 1:
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size <= 1 or not math.isfinite(size):
         raise InputError(f"{where}: the size must be a fraction of the photo's shorter side, above 0 and at most 1.")
     return Stroke(tuple(points), color.lower(), float(size))
+
+
+def _brief(value: Any) -> str:
+    """A value as a message may quote it: short, and safe however deeply it nests."""
+    brief = reprlib.Repr()
+    brief.maxlevel, brief.maxlist, brief.maxdict, brief.maxstring, brief.maxother, brief.maxlong = 3, 4, 4, 40, 40, 40
+    return brief.repr(value)
 
 
 def draw(strokes: Sequence[Stroke], width: int, height: int) -> HintMap:

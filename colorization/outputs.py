@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,6 +85,10 @@ def publish(partial: Path, target: Path, overwrite: bool = False) -> None:
     """Give the complete file `partial` its final name; never replace an existing file unless asked."""
     try:
         if overwrite:
+            try:  # the replaced file's permissions stay (a 0600 result stays private)
+                os.chmod(partial, stat.S_IMODE(os.stat(target).st_mode))
+            except FileNotFoundError:
+                pass
             os.replace(partial, target)
             return
         try:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import color, temporal
 from .errors import ColorizationError, InputError
-from .ffmpeg import VideoInfo, count_frames, ffmpeg_exe, read_frames
+from .ffmpeg import VideoInfo, count_frames, ffmpeg_exe, input_args, read_frames
 from .outputs import atomic_write
 from .video import COPYABLE_AUDIO, Span, VideoOptions, flow_lightness
 
@@ -128,12 +128,12 @@ def join(paths: Sequence[Path], src: Path, info: VideoInfo, dst: Path, overwrite
     """Join piece MP4s without re-encoding and add the source's sound; `dst` appears complete or not at all."""
     listing = dst.parent / f".{dst.name}.concat.txt"
     listing.write_text("".join("file '" + str(p.resolve()).replace("'", "'\\''") + "'\n" for p in paths))
-    audio = ["-i", str(src), "-map", "1:a:0", "-c:a", "copy" if info.audio_codec in COPYABLE_AUDIO else "aac"] \
-        if info.has_audio else []
+    audio_in = input_args(src) if info.has_audio else []
+    audio = ["-map", "1:a:0", "-c:a", "copy" if info.audio_codec in COPYABLE_AUDIO else "aac"] if info.has_audio else []
     try:
         with atomic_write(dst, overwrite) as partial:
             cmd = [ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-                   *audio[:2], "-map", "0:v:0", *audio[2:], "-c:v", "copy", "-movflags", "+faststart", "-f", "mp4",
+                   *audio_in, "-map", "0:v:0", *audio, "-c:v", "copy", "-movflags", "+faststart", "-f", "mp4",
                    str(partial)]
             done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=3600)
             if done.returncode != 0:

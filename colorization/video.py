@@ -28,7 +28,7 @@ import numpy as np
 from . import color, controls, defaults, estimate, temporal
 from .color import NEUTRAL, Adjustments
 from .errors import Cancelled, ColorizationError, InputError, OutputError
-from .ffmpeg import VideoInfo, grab_frames, probe, read_frames
+from .ffmpeg import VideoInfo, count_frames, grab_frames, probe, read_frames
 from .keyframes import KeyframeChooser
 from .outputs import atomic_write, check_folder, refusal
 from .pipeline import Colorizer, Prediction, check_render_size
@@ -75,6 +75,20 @@ class VideoLimits:
             return None
         declared = info.frame_count + max(5, info.frame_count // 50)
         return int(min(declared, self.max_frames))
+
+    def decode_budget(self, info: VideoInfo) -> int | None:
+        """How many frames may be decoded (and packets read), before sampling at the video's rate: twice
+        the frame budget, for field-coded video and rates the header rounds; a file holding more is refused."""
+        budget = self.frame_budget(info)
+        return None if budget is None else 2 * budget + 10
+
+    def check_packets(self, path: str | Path, info: VideoInfo) -> None:
+        """Refuse a file that holds more frames than its header declares, counted from its packets
+        (no decoding, and counting stops just past the budget)."""
+        budget = self.decode_budget(info)
+        if budget is not None and count_frames(path, stop_after=budget + 1) > budget:
+            raise InputError(f"The video holds more frames than its header declares ({info.frame_count} frames in "
+                             f"{info.duration:.1f} s); it was refused.")
 
 
 @dataclass(frozen=True)
@@ -305,6 +319,7 @@ def _run(src: Path, dst: Path, colorizer: Colorizer, options: VideoOptions, *, l
          speeds: estimate.Speeds | None = None, span: Span | None = None, audio: bool = True) -> VideoResult:
     check_output(src, dst, overwrite)
     info = check_video(src, limits)
+    limits.check_packets(src, info)
     started = time.monotonic()
     costs = estimate.video_stage_seconds(info, options, speeds or estimate.Speeds.typical(colorizer.backend))
     job = _VideoJob(src, info, colorizer, options, limits, _Tracker(costs, progress, cancel), span, audio)
@@ -387,7 +402,9 @@ class _VideoJob:
         self.tracker.begin("colorizing", expected)
         previous_L = None
         start, count = (0, None) if self.span is None else (self.span.start, self.span.count)
-        for index, frame in enumerate(read_frames(self.src, self.info, errors, start=start, count=count)):
+        stop = self.limits.decode_budget(self.info) if self.span is None else None
+        for index, frame in enumerate(read_frames(self.src, self.info, errors, start=start, count=count,
+                                                  max_decoded=stop)):
             if budget is not None and index >= budget:
                 raise InputError(f"The video holds more frames than its header declares ({expected} frames, "
                                  f"{self.info.duration:.1f} s); it was refused after {budget} frames.")
@@ -439,10 +456,11 @@ class _VideoJob:
             with open(log_path, "w+") as log_file:  # text: MoviePy's error path reads it back as str
                 writer = FFMPEG_VideoWriter(
                     str(partial), (width, height), float(info.fps), codec="libx264", preset=options.preset,
-                    audiofile=str(self.src) if audio else None,
+                    audiofile="file:" + str(self.src.absolute()) if audio else None,  # the probed file, never a URL
                     audio_codec="copy" if info.audio_codec in COPYABLE_AUDIO else "aac",
                     ffmpeg_params=params, logfile=log_file)
-                for index, frame in enumerate(read_frames(self.src, info, start=start, count=frames)):
+                stop = self.limits.decode_budget(info) if self.span is None else None
+                for index, frame in enumerate(read_frames(self.src, info, start=start, count=frames, max_decoded=stop)):
                     prediction = Prediction(color.lightness(frame[:height, :width]), final[first + index])
                     try:
                         writer.write_frame(prediction.render(options.adjustments))

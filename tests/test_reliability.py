@@ -567,7 +567,8 @@ def test_load_rooms_memory_and_no_leftover_files(fixed_colorizer, tmp_path, monk
             results.append((endpoint, exc))
 
     gate = Gate(fixed_colorizer)
-    limits = AppLimits(image_workers=2, image_waiting=3, video_workers=1, video_waiting=1, keep_results_seconds=15)
+    limits = AppLimits(image_workers=2, image_waiting=3, video_workers=1, video_waiting=1, keep_results_seconds=15,
+                       photo_jobs_per_client=100, video_jobs_per_client=100)  # every caller here is 127.0.0.1
     with serving(ColorizeApp(gate, limits=limits)) as (url, _):
         own = _files_under(server_cache)  # the page's own files (examples and their copies), kept on purpose
         sampler = threading.Thread(target=sample)

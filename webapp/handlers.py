@@ -35,10 +35,13 @@ from colorization.video import VideoOptions, check_video, colorize_video, sample
 
 from . import texts
 from .failures import shown_to_visitors, visitor_error
-from .gradio_internals import session_alive
+from .gradio_internals import current_caller, session_alive
 from .limits import AppLimits
+from .presence import abandoned
+from .quota import DiskQuota
 from .rooms import WaitingRoom
 from .store import Photo, PhotoRef, PhotoStore
+from .sweep import in_use
 from .uploads import upload_folder, upload_path, upload_paths
 
 log = logging.getLogger("colorization.app")
@@ -47,6 +50,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PREVIEW_SIZE = defaults.PREVIEW_SIZE
 VIDEO_PREVIEW_SIZE = 1024
 EDITOR_SIZE = 1024  # long side of the photo in the hint editor; painted layers come back at this size
+MAX_LAYERS = 1  # the editor is built with layers=False
 
 
 def _adjustments(intensity: Any, saturation: Any, hue: Any) -> Adjustments:
@@ -67,6 +71,17 @@ def _whole(value: Any, name: str) -> int:
     return int(number)
 
 
+def _layers(editor: Any) -> list:
+    """The painted layers of the page's editor value; it has one layer, so one is all a request may send."""
+    layers = editor.get("layers") if isinstance(editor, dict) else None
+    if not layers:
+        return []
+    if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
+        raise InputError(f"The hint editor has {MAX_LAYERS} layer; this request sent "
+                         f"{len(layers) if isinstance(layers, list) else 'something else'}.")
+    return layers
+
+
 def _gray_to_rgb(pixels: np.ndarray) -> np.ndarray:
     return pixels[..., :3] if pixels.ndim == 3 else np.repeat(pixels[..., None], 3, axis=2)
 
@@ -83,10 +98,11 @@ def _documented(method):
 
 
 def render_size_cap(width: int, height: int) -> int:
-    """The largest render size worth offering for a photo: its long side, rounded up to a step."""
+    """The largest render size worth offering for a photo: its long side, rounded up to a step, and one
+    step above the smallest (a slider's maximum must pass its minimum, also for a photo of 64 px or less)."""
     step = defaults.RENDER_SIZE_STEP
     low, high = defaults.RENDER_SIZE_RANGE
-    return int(min(high, max(low, -(-max(width, height) // step) * step)))
+    return int(min(high, max(low + step, -(-max(width, height) // step) * step)))
 
 
 class ColorizeApp:
@@ -97,8 +113,11 @@ class ColorizeApp:
         self.colorizer, self.load_error, self.limits = colorizer, load_error, limits
         self.speeds = speeds or (Speeds.measure(colorizer) if colorizer else Speeds.typical())
         self.photos = PhotoStore(limits.photo_memory_mb * 2**20, limits.keep_results_seconds)
-        self.image_room = WaitingRoom("photo", limits.image_workers, limits.image_waiting)
-        self.video_room = WaitingRoom("video", limits.video_workers, limits.video_waiting)
+        self.image_room = WaitingRoom("photo", limits.image_workers, limits.image_waiting, limits.photo_jobs_per_client)
+        self.video_room = WaitingRoom("video", limits.video_workers, limits.video_waiting, limits.video_jobs_per_client)
+        self.preview_room = WaitingRoom("film preview", limits.preview_workers, limits.preview_waiting,
+                                        limits.preview_jobs_per_client)
+        self.quota = DiskQuota(limits.disk_per_client_mb << 20, limits.disk_total_mb << 20, limits.keep_results_seconds)
         self.demo: gr.Blocks | None = None  # set by build_app: disconnect detection reads its queue
         self._cancel_flags: dict[str, threading.Event] = {}
         self._film_lock = threading.Lock()
@@ -150,40 +169,57 @@ class ColorizeApp:
         return read_size(path, self.limits.max_image_pixels)
 
     def _in_room(self, room: WaitingRoom, progress: gr.Progress | None, cancelled=None):
+        """Enter `room` as the current caller: counted against their address, and out of the line
+        once nobody reads their result (`presence.abandoned`)."""
         def told(ahead: int) -> None:
             if progress is not None:
                 where = "you are next" if ahead == 0 else f"{ahead} waiting ahead of you"
                 progress(0.0, desc=f"Waiting for a free worker: {where}")
 
-        return room.enter(told, cancelled)
+        caller = current_caller()
+        self.quota.check(caller.client)  # no new result for a client, or a server, whose disk share is used up
+        unread = abandoned(caller.session, caller.event_id, self.limits.unread_seconds)
 
-    def _new_photo(self, path: Path, render_size: int, progress: gr.Progress | None, keep: bool = True,
+        def gone() -> bool:
+            return unread() or (cancelled is not None and cancelled())
+
+        return room.enter(told, gone, client=caller.client)
+
+    def _new_photo(self, path: Path, render_size: int, keep: bool = True,
                    key: str | None = None) -> tuple[Photo, PhotoRef | None]:
         """Decode and predict a photo, and keep it for the sliders (under `key` when given) unless the
-        caller is the API, which re-renders nothing; the network runs once here."""
+        caller is the API, which re-renders nothing; the network runs once here. The caller holds a
+        place in the photo room: this, the full-size render and the PNG encode are the heavy work."""
         self._check_photo_size(path)
         model = self.model()
-        with self._in_room(self.image_room, progress):
-            loaded = load_image(path, max_pixels=self.limits.max_image_pixels)
-            prediction = model.predict(loaded.pixels, render_size)
+        loaded = load_image(path, max_pixels=self.limits.max_image_pixels)
+        prediction = model.predict(loaded.pixels, render_size)
         before = fit_within(_gray_to_rgb(loaded.pixels), PREVIEW_SIZE)
         photo = Photo(prediction, before, path.name, loaded.icc_profile, loaded.exif, self.job_folder())
         return photo, (PhotoRef(self.photos.put(photo, key), path, render_size) if keep else None)
 
     def _photo(self, ref: PhotoRef) -> Photo:
-        """The session's photo; predicted again from its upload when the store let it go."""
+        """The session's photo; predicted again from its upload when the store let it go (in the photo room)."""
         photo = self.photos.get(ref.key)
         if photo is not None:
             return photo
         if not ref.source.is_file():
             raise InputError("Your photo is no longer on the server; please upload it again.")
-        photo, _ = self._new_photo(ref.source, ref.render_size, None, key=ref.key)
+        photo, _ = self._new_photo(ref.source, ref.render_size, key=ref.key)
         return photo
 
     def _save_png(self, photo: Photo, adjustments: Adjustments, hints: Any = None) -> str:
         target = (photo.folder or self.job_folder()) / f"{Path(photo.name).stem[:80] or 'image'}-colorized.png"
         full = photo.prediction.render(adjustments, hints=hints)
-        return str(save_image(full, target, icc_profile=photo.icc_profile, exif=photo.exif, overwrite=True))
+        with in_use(target.parent):  # an hour-old photo's folder may have been swept: made again
+            target.parent.mkdir(parents=True, exist_ok=True)
+            return self._charged(save_image(full, target, icc_profile=photo.icc_profile, exif=photo.exif,
+                                            overwrite=True))
+
+    def _charged(self, result: Path) -> str:
+        """`result`, charged to the current caller's disk share (once per path, at its latest size)."""
+        self.quota.charge(current_caller().client, str(result), result.stat().st_size)
+        return str(result)
 
     # ---- the public API ------------------------------------------------------------------------
 
@@ -201,9 +237,12 @@ class ColorizeApp:
         adjustments = _adjustments(intensity, saturation, hue)
         size = check_render_size(render_size)
         strokes = parse_hints(hints)
-        photo, _ = self._new_photo(upload_path(image, "a photo", self.roots()), size, progress, keep=False)
-        after = photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
-        return (photo.before, after), self._save_png(photo, adjustments, strokes)
+        path = upload_path(image, "a photo", self.roots())
+        self._check_photo_size(path)  # refused before waiting in line
+        with self._in_room(self.image_room, progress):
+            photo, _ = self._new_photo(path, size, keep=False)
+            after = photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
+            return (photo.before, after), self._save_png(photo, adjustments, strokes)
 
     @_documented
     @shown_to_visitors
@@ -255,7 +294,7 @@ class ColorizeApp:
         folder = self.job_folder()
         archive = folder / "colorized.zip"
         names = plan_names(paths, Path(), "png")
-        with self._in_room(self.image_room, progress), atomic_write(archive) as partial:
+        with in_use(folder), self._in_room(self.image_room, progress), atomic_write(archive) as partial:
             with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as bundle:
                 for path, name in progress.tqdm(list(zip(paths, names)), desc="Colorizing", unit="photos"):
                     if path not in sizes:
@@ -274,7 +313,7 @@ class ColorizeApp:
         if len(problems) == len(paths):
             shutil.rmtree(folder, ignore_errors=True)
             raise InputError("None of the files could be colorized: " + "; ".join(problems))
-        return str(archive), problems
+        return self._charged(archive), problems
 
     def _video(self, video, intensity, saturation, hue, smoothing, keyframes, render_size, request, progress,
                seconds: float | None = None) -> tuple[str, list[str]]:
@@ -289,8 +328,11 @@ class ColorizeApp:
         flag = self._cancel_flags.setdefault(session, threading.Event())
         flag.clear()
 
+        caller = current_caller()
+        unread = abandoned(caller.session, caller.event_id, self.limits.unread_seconds)
+
         def stop() -> bool:
-            return flag.is_set() or (self.demo is not None and not session_alive(self.demo, session))
+            return flag.is_set() or (self.demo is not None and not session_alive(self.demo, session)) or unread()
 
         def report(update) -> None:
             left = f" · about {texts.duration(update.seconds_left)} left" if update.seconds_left else ""
@@ -298,7 +340,7 @@ class ColorizeApp:
 
         folder = self.job_folder()
         try:
-            with self._in_room(self.video_room, progress, stop):
+            with in_use(folder), self._in_room(self.video_room, progress, stop):
                 source = path
                 if seconds is not None:
                     progress(0.0, desc=f"Cutting the first {seconds:g} seconds")
@@ -316,7 +358,7 @@ class ColorizeApp:
             self._cancel_flags.pop(session, None)
         for warning in result.warnings:
             gr.Warning(warning)
-        return str(result.path), list(result.warnings)
+        return self._charged(result.path), list(result.warnings)
 
     # ---- the page's image tab ------------------------------------------------------------------
 
@@ -329,11 +371,12 @@ class ColorizeApp:
         width, height = self._check_photo_size(path)
         cap = render_size_cap(width, height)
         size = min(check_render_size(render_size), cap)
-        photo, ref = self._new_photo(path, size, progress)
-        after = photo.prediction.render(adjustments, PREVIEW_SIZE)
-        png = self._save_png(photo, adjustments)
+        with self._in_room(self.image_room, progress):
+            photo, ref = self._new_photo(path, size)
+            after = photo.prediction.render(adjustments, PREVIEW_SIZE)
+            png = self._save_png(photo, adjustments)
+            photo.prediction.prepare_hints()  # now, so that the first stroke answers as fast as the next
         slider = gr.update(maximum=cap, value=size, info=self._render_info(size, cap, width * height))
-        photo.prediction.prepare_hints()  # now, so that the first stroke answers as fast as the next
         editor = {"background": fit_within(photo.before, EDITOR_SIZE), "layers": [], "composite": None}
         return (gr.update(value=(photo.before, after), visible=True), gr.update(value=png, interactive=True), ref, slider,
                 editor)
@@ -349,24 +392,28 @@ class ColorizeApp:
         (no network; a new hint solves its correction, about a quarter of a second)."""
         if ref is None:
             return gr.skip()
-        photo = self._photo(ref)
-        hints = self._painted(editor, photo)
-        return photo.before, photo.prediction.render(_adjustments(intensity, saturation, hue), PREVIEW_SIZE, hints)
+        adjustments = _adjustments(intensity, saturation, hue)
+        _layers(editor)  # refused before waiting in line
+        with self._in_room(self.image_room, None):
+            photo = self._photo(ref)
+            hints = self._painted(editor, photo)
+            return photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, hints)
 
     @shown_to_visitors
     def on_download(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float, editor: Any = None):
         """The full-resolution PNG for the current controls and hints, for the download button."""
         if ref is None:
             return gr.skip()
-        photo = self._photo(ref)
-        hints = self._painted(editor, photo)
+        adjustments = _adjustments(intensity, saturation, hue)
+        _layers(editor)  # refused before waiting in line
         with self._in_room(self.image_room, None):
-            png = self._save_png(photo, _adjustments(intensity, saturation, hue), hints)
+            photo = self._photo(ref)
+            png = self._save_png(photo, adjustments, self._painted(editor, photo))
         return gr.update(value=png, interactive=True)
 
     def _painted(self, editor: Any, photo: Photo) -> HintMap | None:
         """The hints painted in the page's editor, drawn on the photo's hint grid (None when nothing is painted)."""
-        layers = editor.get("layers") if isinstance(editor, dict) else None
+        layers = _layers(editor)
         if not layers:
             return None
         paint = None
@@ -393,17 +440,23 @@ class ColorizeApp:
         if ref is None:
             return gr.skip(), gr.skip(), gr.skip()
         size = check_render_size(render_size)
-        photo, fresh = self._new_photo(upload_path(str(ref.source), "a photo", self.roots()), size, progress)
+        path = upload_path(str(ref.source), "a photo", self.roots())
         adjustments = _adjustments(intensity, saturation, hue)
-        hints = self._painted(editor, photo)
-        pair = (photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, hints))
-        return pair, gr.update(value=self._save_png(photo, adjustments, hints), interactive=True), fresh
+        _layers(editor)  # refused before waiting in line
+        with self._in_room(self.image_room, progress):
+            photo, fresh = self._new_photo(path, size)
+            hints = self._painted(editor, photo)
+            pair = (photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, hints))
+            png = self._save_png(photo, adjustments, hints)
+        return pair, gr.update(value=png, interactive=True), fresh
 
+    @shown_to_visitors
     def on_render_info(self, ref: PhotoRef | None, render_size: int):
         """The expected time beside the render-size slider, as it moves."""
-        photo = self.photos.get(ref.key) if ref is not None else None
+        size = check_render_size(render_size)  # 1e308 is refused with a reason, not an overflow
+        photo = self.photos.get(ref.key) if isinstance(ref, PhotoRef) else None
         pixels = photo.prediction.L.size if photo is not None else 0
-        return gr.update(info=self._render_info(_whole(render_size, "render size"), None, pixels))
+        return gr.update(info=self._render_info(size, None, pixels))
 
     def _render_info(self, size: int, cap: int | None, pixels: int) -> str:
         seconds = image_seconds(size, self.speeds, pixels)
@@ -429,8 +482,8 @@ class ColorizeApp:
         path = upload_path(video, "a video", self.roots())
         info = check_video(path, self.limits.video)
         size = check_render_size(render_size)
-        frame = grab_frame(path, info, info.duration / 2)
-        with self._in_room(self.image_room, progress):
+        with self._in_room(self.preview_room, progress):
+            frame = grab_frame(path, info, info.duration / 2)
             prediction = self.model().predict(frame, size)
             motion = sample_motion(path, info, self.model())
         photo = Photo(prediction, fit_within(frame, VIDEO_PREVIEW_SIZE), path.name)

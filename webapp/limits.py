@@ -16,7 +16,7 @@ class AppLimits:
     """The public app's limits; tests build smaller ones."""
 
     max_file_size: str = "200mb"  # enforced by Gradio while the upload streams in
-    max_mcp_request_mb: int = 300  # an MCP call carries a file as base64: one of 200 MB, with room for the JSON
+    max_mcp_request_mb: int = 4  # the mcp package (1.30, pinned) refuses larger bodies: a file of about 3 MB as base64
     max_image_megapixels: float = 50.0  # read from the file header before decoding
     max_batch_files: int = 20
     max_batch_megapixels: float = 100.0  # all photos of one batch call together, from their headers
@@ -29,6 +29,14 @@ class AppLimits:
     image_waiting: int = 12  # photo jobs waiting; one more is refused with a message
     video_workers: int = 1
     video_waiting: int = 4
+    preview_workers: int = 1  # the film tab's preview frame and motion sample, apart from photos
+    preview_waiting: int = 8
+    photo_jobs_per_client: int = 4  # places one address may hold in the photo room, running or waiting
+    video_jobs_per_client: int = 2
+    preview_jobs_per_client: int = 2
+    disk_per_client_mb: int = 1024  # uploads and results one address may have stored at once (each kept an hour)
+    disk_total_mb: int = 10240  # all visitors' uploads and results together
+    unread_seconds: float = 10.0  # a waiting job whose result stream nobody has open this long leaves the line
     photo_memory_mb: int = 2048  # visitors' cached predictions (for the sliders) together, least recent dropped first
     quick_try_seconds: float = 3.0  # the video tab's test run
     keep_results_seconds: int = 3600  # uploads and results are deleted after this
