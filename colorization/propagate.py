@@ -1,19 +1,24 @@
 """Edge-aware spreading of color hints: a correction of the network's a/b that stops at the photo's edges.
 
-In the spirit of Levin, Lischinski and Weiss (2004), "Colorization using Optimization", applied to
-the correction of the prediction rather than to the colors themselves. On a working grid of the
-photo (long side WORK_SIDE), the correction D minimises
+Fill first, fade after. On a working grid of the photo (long side WORK_SIDE):
 
-    sum over neighbours r, s of w_rs |D_r - D_s|^2  +  sum_r anchor_r |D_r|^2  +  HOLD sum over hinted r |D_r - d_r|^2
+1. The fill F spreads what each hinted pixel needs (its hint's a/b minus the prediction there) over
+   the grid, as Levin, Lischinski and Weiss (2004), "Colorization using Optimization", spread colors:
+   F minimises  sum over neighbours r, s of w_rs |F_r - F_s|^2 + HOLD sum over hinted r |F_r - d_r|^2,
+   with w_rs = exp(-(L_r - L_s)^2 / 2 sigma_rs^2 - edge_rs / EDGE_L). There is no pull towards zero
+   in it, so a hinted region takes its hint in full, and where two hinted regions touch the edge decides.
+2. The reach of the hints, a geodesic distance (Dijkstra) from them, weighs the fill: 1 within
+   the free reach, falling by e every FADE units beyond. A step's cost is its length, plus the
+   lightness jump beyond the texture's tolerance (squared: a sharp edge or a thin line), plus the
+   slope walked beyond it (not squared, so a blurred edge costs the same however it is crossed).
+   So one stroke colors its region and not the photo.
 
-where d is what each hinted pixel needs (its hint's a/b minus the prediction there) and
-w_rs = exp(-(L_r - L_s)^2 / 2 sigma_rs^2), with sigma following the local texture. The anchor
-keeps the network's own colors where no hint reaches: it is nearly zero within the geodesic reach
-of the hints (a path of similar lightness and texture costs little, an edge costs much) and grows
-beyond it. So a hint holds across its whole region, fades across edges, and where two hinted
-regions touch the edge decides. SciPy solves it: Dijkstra for the reach, SuperLU for the system.
-The result is brought to full size by a fast guided filter on the full-resolution lightness, so
-its edges follow the photo's, not the grid's.
+sigma and the tolerance follow the local texture (a median of the gradient), and the structure
+tensor's coherence takes that tolerance back where gradients share one orientation: a blurred edge,
+a thin mast or a flag's stripes are edges, grass is texture. SciPy solves it: Dijkstra for the reach,
+SuperLU for the fill (only where the reach shows). The result is brought to full size by a fast
+guided filter on the full-resolution lightness, kept within the grid's local range, so its edges
+follow the photo's, not the grid's. docs/hints.md has the measurements.
 """
 
 from __future__ import annotations
@@ -35,10 +40,13 @@ SIGMA_MIN = 3.0  # lightness difference (L units) that starts to count as an edg
 TEXTURE_SCALE = 1.5  # in textured regions, differences up to about this many typical gradients do not
 COHERENCE_SCALE = 1.5  # grid pixels over which the structure tensor sees one orientation
 STEP_COST = 0.005  # reach spent by one grid step through a uniform region (a 256-px walk costs 1.3)
-STEP_TOLERANCE = 0.5  # lightness (L units) a grid step may climb for free: gradients such as a sky's
+STEP_TOLERANCE = 1.0  # lightness (L units) a grid step may climb for free, beyond the texture's tolerance
+SLOPE_TOLERANCE = 0.5  # slope (L units per grid step) that is walked for free: gradients such as a sky's
 EDGE_L = 3.0  # lightness (L units) of edge, beyond the texture's tolerance, that spends one unit of reach
-FREE_REACH = 1.5  # reach within which a hint holds fully
-FADE = 1.0  # beyond it, the hint falls by a factor e for each further unit
+FREE_REACH = 4.0  # reach within which a single hint holds fully
+REACH_PER_HINTS = 2.0  # more free reach per factor e in the number of separate hints
+FADE = 2.0  # beyond the free reach, the hint falls by a factor e for each further two units
+REACH_FLOOR = 1e-2  # below this share of a hint, the fill is not solved for (a region cut off from it)
 FILL_FLOOR = 1e-7  # keeps the fill solvable where an edge cuts a region off from every hint
 GUIDE_RADIUS = 2  # of the guided upsampling, in grid pixels
 GUIDE_EPS = 4.0  # (L units)^2: below this local variance the guide does not shape the correction
@@ -67,13 +75,13 @@ def _scales(L: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     gradient is a median over 7x7 pixels, so a single edge through the window does not raise it.
     The widening is taken back where the gradients share one orientation, so a blurred edge, a thin
     line or a set of stripes (whose window is all gradient) still cuts: edges cut, texture does not.
-    The tolerance is the gradient (L per grid step) that texture may have without counting as an edge.
+    The texture's tolerance is the gradient (L per grid step) it may have without counting as an edge.
     """
     gy, gx = np.gradient(L)
     magnitude = np.hypot(gx, gy)
     typical = cv2.medianBlur(np.clip(magnitude * 4.0, 0, 255).astype(np.uint8), 7).astype(np.float32) / 4.0
     texture = TEXTURE_SCALE * typical * (1.0 - _coherence(gx, gy))
-    return np.maximum(SIGMA_MIN, texture), magnitude, np.maximum(STEP_TOLERANCE, texture)
+    return np.maximum(SIGMA_MIN, texture), magnitude, texture
 
 
 @dataclass(frozen=True)
@@ -90,10 +98,11 @@ class Grid:
         h, w = L.shape
         L = L.astype(np.float32)
         index = np.arange(h * w).reshape(h, w)
-        sigma, gradient, tolerance = _scales(L)
+        sigma, gradient, texture = _scales(L)
         variance = sigma**2
-        climb = np.maximum(0.0, gradient - tolerance)  # the slope beyond texture, wherever it is walked
-        rows, cols, contrast, edge, steps = [], [], [], [], []
+        tolerance = np.maximum(STEP_TOLERANCE, texture)
+        climb = np.maximum(0.0, gradient - np.maximum(SLOPE_TOLERANCE, texture))  # the slope beyond texture
+        rows, cols, contrast, edge, steps, jumps = [], [], [], [], [], []
         for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
             src = (slice(0, h - dy), slice(max(0, -dx), w - max(0, dx)))
             dst = (slice(dy, h), slice(max(0, dx), w - max(0, -dx)))
@@ -106,8 +115,10 @@ class Grid:
             # slope it walks on times its length (a blurred edge, however it is crossed), whichever is more
             jump = np.maximum(0.0, step - np.minimum(tolerance[src], tolerance[dst]))
             edge.append(np.maximum(jump, length * (climb[src] + climb[dst]) / 2).ravel())
+            jumps.append(jump.ravel())
             steps.append(np.full(rows[-1].size, length, np.float32))
-        rows, cols, contrast, edge, steps = (np.concatenate(x) for x in (rows, cols, contrast, edge, steps))
+        rows, cols, contrast, edge, steps, jump = (np.concatenate(x) for x in (rows, cols, contrast, edge, steps, jumps))
+        climb = climb.ravel()
 
         def symmetric(values: np.ndarray) -> sp.csr_matrix:
             upper = sp.coo_matrix((values, (rows, cols)), shape=(h * w,) * 2)
@@ -117,12 +128,21 @@ class Grid:
         laplacian = (sp.diags(np.asarray(affinity.sum(axis=1)).ravel()) - affinity).tocsr()
         # reach spent on a step: its length, plus the edge it crosses in lightness (not squared, so an
         # edge costs the same whether sharp or spread over many pixels by blur)
-        return cls((h, w), laplacian, symmetric(steps * STEP_COST + edge / EDGE_L + 1e-9))
+        slope = steps * (climb[rows] + climb[cols]) / 2
+        jumps = jump ** 2 / (2 * SIGMA_MIN**2)
+        return cls((h, w), laplacian, symmetric(steps * STEP_COST + jumps + slope / EDGE_L + 1e-9))
 
     def reach(self, hints: HintMap) -> np.ndarray:
-        """How fully the hints hold at each grid pixel (HxW, 1 near them, falling to 0 past edges)."""
+        """How fully the hints hold at each grid pixel (HxW, 1 near them, falling to 0 past edges).
+
+        One stroke holds within its region. Many separate hints over a photo say that the whole
+        photo is being colored, and each one bounds its neighbours' reach along the edges anyway
+        (the fill decides between them): the free reach grows with the log of their number.
+        """
+        separate = cv2.connectedComponents(hints.mask.astype(np.uint8), connectivity=8)[0] - 1
+        free = FREE_REACH + REACH_PER_HINTS * np.log(max(1, separate))
         spent = dijkstra(self.distances, directed=False, indices=np.flatnonzero(hints.mask.ravel()), min_only=True)
-        return np.exp(-np.maximum(0.0, spent - FREE_REACH) / FADE).reshape(self.shape)
+        return np.exp(-np.maximum(0.0, spent - free) / FADE).reshape(self.shape)
 
     def correction(self, base_ab: np.ndarray, hints: HintMap) -> np.ndarray:
         """The a/b correction (HxWx2) on the grid: `base_ab` + correction honours the hints.
@@ -136,11 +156,17 @@ class Grid:
             raise InputError(f"Hints drawn on a {hints.mask.shape} grid; this photo's is {self.shape}.")
         if hints.empty:
             return np.zeros((h, w, 2), np.float32)
-        held = hints.mask.ravel()
-        system = (self.laplacian + sp.diags(FILL_FLOOR + HOLD * held)).tocsc()
-        wanted = (hints.ab - base_ab).reshape(-1, 2).astype(np.float64) * (HOLD * held)[:, None]
+        reach = self.reach(hints).ravel()
+        active = np.flatnonzero(reach > REACH_FLOOR)  # the fill is solved only where it will show
+        held = hints.mask.ravel()[active]
+        within = self.laplacian[active][:, active]
+        between = within - sp.diags(within.diagonal())  # minus the affinities among the active pixels
+        system = (between - sp.diags(np.asarray(between.sum(axis=1)).ravel() - FILL_FLOOR - HOLD * held)).tocsc()
+        wanted = (hints.ab - base_ab).reshape(-1, 2)[active].astype(np.float64) * (HOLD * held)[:, None]
         fill = spla.splu(system, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True}).solve(wanted)
-        return (fill.reshape(h, w, 2) * self.reach(hints)[..., None]).astype(np.float32)
+        out = np.zeros((h * w, 2), np.float32)
+        out[active] = fill * reach[active, None]
+        return out.reshape(h, w, 2)
 
 
 def upsample(correction_grid: np.ndarray, L_grid: np.ndarray, L_full: np.ndarray) -> np.ndarray:
