@@ -102,7 +102,7 @@ class Grid:
         variance = sigma**2
         tolerance = np.maximum(STEP_TOLERANCE, texture)
         climb = np.maximum(0.0, gradient - np.maximum(SLOPE_TOLERANCE, texture))  # the slope beyond texture
-        rows, cols, contrast, edge, steps, jumps = [], [], [], [], [], []
+        rows, cols, contrast, edge, steps, jumped = [], [], [], [], [], []
         for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
             src = (slice(0, h - dy), slice(max(0, -dx), w - max(0, dx)))
             dst = (slice(dy, h), slice(max(0, dx), w - max(0, -dx)))
@@ -115,9 +115,9 @@ class Grid:
             # slope it walks on times its length (a blurred edge, however it is crossed), whichever is more
             jump = np.maximum(0.0, step - np.minimum(tolerance[src], tolerance[dst]))
             edge.append(np.maximum(jump, length * (climb[src] + climb[dst]) / 2).ravel())
-            jumps.append(jump.ravel())
+            jumped.append(jump.ravel())
             steps.append(np.full(rows[-1].size, length, np.float32))
-        rows, cols, contrast, edge, steps, jump = (np.concatenate(x) for x in (rows, cols, contrast, edge, steps, jumps))
+        rows, cols, contrast, edge, steps, jump = (np.concatenate(x) for x in (rows, cols, contrast, edge, steps, jumped))
         climb = climb.ravel()
 
         def symmetric(values: np.ndarray) -> sp.csr_matrix:
@@ -126,11 +126,12 @@ class Grid:
 
         affinity = symmetric(np.exp(-contrast - edge / EDGE_L) / steps)
         laplacian = (sp.diags(np.asarray(affinity.sum(axis=1)).ravel()) - affinity).tocsr()
-        # reach spent on a step: its length, plus the edge it crosses in lightness (not squared, so an
-        # edge costs the same whether sharp or spread over many pixels by blur)
+        # reach spent on a step: its length; the jump beyond the texture's tolerance, squared (a sharp edge
+        # or a thin line cuts, small steps through texture hardly count); and the slope walked, not squared
+        # (a blurred edge costs its whole height however it is crossed)
         slope = steps * (climb[rows] + climb[cols]) / 2
-        jumps = jump ** 2 / (2 * SIGMA_MIN**2)
-        return cls((h, w), laplacian, symmetric(steps * STEP_COST + jumps + slope / EDGE_L + 1e-9))
+        spent = steps * STEP_COST + jump**2 / (2 * SIGMA_MIN**2) + slope / EDGE_L + 1e-9
+        return cls((h, w), laplacian, symmetric(spent))
 
     def reach(self, hints: HintMap) -> np.ndarray:
         """How fully the hints hold at each grid pixel (HxW, 1 near them, falling to 0 past edges).
@@ -176,8 +177,7 @@ def upsample(correction_grid: np.ndarray, L_grid: np.ndarray, L_full: np.ndarray
     to the full-size guide: where the correction changes at an edge of the grid, it changes exactly
     at the photo's own edge. The result stays within the correction's range around each grid pixel:
     a thin dark object, darker at full size than on the grid, would otherwise be extrapolated into
-    the opposite color. Intensity and hue may be applied before (a rotation of the a/b plane moves
-    that range with it only approximately, by at most the correction's local spread).
+    the opposite color. Intensity and hue are applied before, on the grid.
     """
     height, width = L_full.shape
     if correction_grid.shape[:2] == (height, width):
