@@ -77,7 +77,7 @@ def _scales(L: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     line or a set of stripes (whose window is all gradient) still cuts: edges cut, texture does not.
     The texture's tolerance is the gradient (L per grid step) it may have without counting as an edge.
     """
-    gy, gx = np.gradient(L)
+    gy, gx = (np.gradient(L, axis=axis) if L.shape[axis] > 1 else np.zeros_like(L) for axis in (0, 1))
     magnitude = np.hypot(gx, gy)
     typical = cv2.medianBlur(np.clip(magnitude * 4.0, 0, 255).astype(np.uint8), 7).astype(np.float32) / 4.0
     texture = TEXTURE_SCALE * typical * (1.0 - _coherence(gx, gy))

@@ -105,3 +105,12 @@ def test_psnr_is_on_uint8_rgb():
     b = a.copy()
     b[0, 0, 0] = 255  # one channel of one pixel fully off: mse = 255^2 / 48
     assert hint_quality.psnr(a, b) == pytest.approx(10 * np.log10(48))
+
+
+@pytest.mark.parametrize("height, width", [(1, 1), (1, 300), (3, 900), (900, 3)])
+def test_hints_on_a_photo_one_grid_pixel_thin(neutral, height, width):
+    """A panorama so long that its grid is one pixel high once spread hints without a numerical error."""
+    photo = np.full((height, width), 120, np.uint8)
+    ab = neutral.predict(photo).chroma(hints=[{"points": [[0.5, 0.5]], "color": hint_scenes.RED, "size": 0.5}])
+    assert ab.shape == (height, width, 2)
+    assert hint_scenes.share_of_hint(ab, hex_to_ab(hint_scenes.RED)).mean() > 0.9
