@@ -44,7 +44,8 @@ STEP_TOLERANCE = 1.0  # lightness (L units) a grid step may climb for free, beyo
 SLOPE_TOLERANCE = 0.5  # slope (L units per grid step) that is walked for free: gradients such as a sky's
 EDGE_L = 3.0  # lightness (L units) of edge, beyond the texture's tolerance, that spends one unit of reach
 FREE_REACH = 4.0  # reach within which a single hint holds fully
-REACH_PER_HINTS = 2.0  # more free reach per factor e in the number of separate hints
+REACH_PER_HINTS = 2.0  # more free reach per factor e in the number of separate hints of different colors
+COLOR_STEP = 4.0  # a/b units: hints closer in color than about this count as one color
 FADE = 2.0  # beyond the free reach, the hint falls by a factor e for each further two units
 REACH_FLOOR = 1e-2  # below this share of a hint, the fill is not solved for (a region cut off from it)
 FILL_FLOOR = 1e-7  # keeps the fill solvable where an edge cuts a region off from every hint
@@ -82,6 +83,19 @@ def _scales(L: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     typical = cv2.medianBlur(np.clip(magnitude * 4.0, 0, 255).astype(np.uint8), 7).astype(np.float32) / 4.0
     texture = TEXTURE_SCALE * typical * (1.0 - _coherence(gx, gy))
     return np.maximum(SIGMA_MIN, texture), magnitude, texture
+
+
+def _distinct_hints(hints: HintMap) -> int:
+    """The number of separate hints (connected pieces of the mask) of different colors (a/b apart by
+    at least COLOR_STEP)."""
+    count, labels = cv2.connectedComponents(hints.mask.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return count - 1
+    pieces = labels[hints.mask]
+    size = np.bincount(pieces, minlength=count)[1:]
+    means = np.stack([np.bincount(pieces, hints.ab[hints.mask][:, c], minlength=count)[1:] for c in (0, 1)], axis=1)
+    colors = np.round(means / size[:, None] / COLOR_STEP)
+    return len(np.unique(colors, axis=0))
 
 
 @dataclass(frozen=True)
@@ -136,12 +150,12 @@ class Grid:
     def reach(self, hints: HintMap) -> np.ndarray:
         """How fully the hints hold at each grid pixel (HxW, 1 near them, falling to 0 past edges).
 
-        One stroke holds within its region. Many separate hints over a photo say that the whole
-        photo is being colored, and each one bounds its neighbours' reach along the edges anyway
-        (the fill decides between them): the free reach grows with the log of their number.
+        One stroke holds within its region. Many hints of different colors over a photo say that the
+        whole photo is being colored, and each bounds the others along the edges anyway (the fill
+        decides between them): the free reach grows with the log of their number. Hints of one color
+        do not bound each other, so ten blue dots in a sky reach no further than one.
         """
-        separate = cv2.connectedComponents(hints.mask.astype(np.uint8), connectivity=8)[0] - 1
-        free = FREE_REACH + REACH_PER_HINTS * np.log(max(1, separate))
+        free = FREE_REACH + REACH_PER_HINTS * np.log(max(1, _distinct_hints(hints)))
         spent = dijkstra(self.distances, directed=False, indices=np.flatnonzero(hints.mask.ravel()), min_only=True)
         return np.exp(-np.maximum(0.0, spent - free) / FADE).reshape(self.shape)
 
