@@ -65,6 +65,16 @@ def test_an_object_behind_a_blurred_edge_stops_a_hint_as_a_sharp_one_does(neutra
     assert sharp < 0.02 and blurred < sharp + 0.07
 
 
+def test_many_strokes_of_one_color_reach_no_further_than_one(neutral):
+    """Many hints of different colors widen each one's reach (the photo is being colored, and the
+    fill decides between them); ten blue dots in a sky are one hint, and stop at the blurred hill."""
+    scene = hint_scenes.blurred_edge()
+    dots = [{"points": [[0.05 + 0.1 * i, 0.12 + 0.05 * (i % 3)]], "color": hint_scenes.BLUE, "size": 0.01}
+            for i in range(10)]
+    share = hint_scenes.share_of_hint(neutral.predict(scene.photo).chroma(hints=dots), hex_to_ab(hint_scenes.BLUE))
+    assert share[scene.labels == 1].mean() < 0.08 and outside_share(scene, share, 0.25) <= 0.005
+
+
 def test_a_thin_mast_keeps_its_own_color_under_a_sky_hint(neutral):
     scene = hint_scenes.thin_object()
     (share,) = shares(neutral, scene)
