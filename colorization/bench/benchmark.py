@@ -1,8 +1,8 @@
 """Benchmark: this project against the naive pipeline, side by side in one run, on this machine.
 
     python -m colorization.bench                  # everything (long: docs/benchmarks.md says how long)
-    python -m colorization.bench --only video     # one section: image, hints, video, keyframes, int8,
-                                                  # estimate, temporal, memory, ray
+    python -m colorization.bench --only video     # one section: image, hints, hint-quality, video,
+                                                  # keyframes, int8, estimate, temporal, memory, ray
 
 The model is the released architecture with random weights (same compute as the real one),
 written by `architecture`; the media are made by `synthetic`. Speeds are ratios measured in the
@@ -36,7 +36,7 @@ from .naive import NaivePipeline
 ROOT = Path(__file__).resolve().parents[2]
 ORIGINALS = ROOT / "examples" / "images" / "originals"
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
-SECTIONS = ("image", "hints", "video", "keyframes", "int8", "estimate", "temporal", "memory", "ray")
+SECTIONS = ("image", "hints", "hint-quality", "video", "keyframes", "int8", "estimate", "temporal", "memory", "ray")
 
 
 def photo(name: str, size: tuple[int, int] | None = None) -> np.ndarray:
@@ -155,6 +155,11 @@ class Bench:
                 rows.append(f"| {megapixels} MP | {count} | {preview:.3f} s | {full:.3f} s | {goal} |")
             rows.append(f"| {megapixels} MP | (once a photo, at upload) | hint grid {grid:.3f} s | | |")
         return rows + [""]
+
+    def hint_quality(self) -> list[str]:
+        from . import hint_quality
+
+        return hint_quality.report()
 
     def video(self) -> list[str]:
         rows = ["### Video throughput at 720p (frames a second: decode, colorize, encode)",
@@ -282,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Machine: {os.cpu_count()} cores, {model_name}; backend {bench.fp32.backend.name}; "
               f"random-weight a/b std over a photo {probe_ab.std():.1f}\n", flush=True)
         for section in args.only or SECTIONS:
-            method = bench.int8_gate if section == "int8" else getattr(bench, section)
+            method = bench.int8_gate if section == "int8" else getattr(bench, section.replace("-", "_"))
             started = time.monotonic()
             print("\n".join(method()), flush=True)
             print(f"({section}: {time.monotonic() - started:.0f} s)\n", flush=True)
