@@ -63,8 +63,7 @@ def work_size(height: int, width: int) -> tuple[int, int]:
 def _coherence(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     """How much the gradients around each pixel share one orientation (0: texture, 1: an edge or
     a set of parallel edges), from the structure tensor (Weickert's coherence)."""
-    blur = (lambda x: cv2.GaussianBlur(x, (0, 0), COHERENCE_SCALE))
-    jxx, jyy, jxy = blur(gx * gx), blur(gy * gy), blur(gx * gy)
+    jxx, jyy, jxy = (cv2.GaussianBlur(x, (0, 0), COHERENCE_SCALE) for x in (gx * gx, gy * gy, gx * gy))
     spread = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2)
     return (spread / (jxx + jyy + 1e-3)) ** 2
 
