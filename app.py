@@ -16,10 +16,10 @@ import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from colorization import ColorizationError, Colorizer, defaults  # noqa: E402
-from webapp import texts  # noqa: E402
+from webapp import painter, texts  # noqa: E402
 from webapp.components import HINTS_SCHEMA, color_sliders, described, render_size_slider  # noqa: E402
 from webapp.guard import RefuseLinks  # noqa: E402
-from webapp.handlers import EXAMPLES, ColorizeApp  # noqa: E402
+from webapp.handlers import DOWNLOAD, EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
 from webapp.sweep import start_sweeper, sweep_leftovers  # noqa: E402
 from webapp.uploads import upload_folder  # noqa: E402
@@ -29,7 +29,6 @@ PRIVATE = dict(api_visibility="private")
 # Gradio's default theme, readable: its subdued gray (#bbbbc2) has a contrast of 1.9 on white, its orange accent
 # on a selected tab 2.8; neutral-600 and primary-700 reach 7.7 and 5.2.
 THEME = gr.themes.Default().set(body_text_color_subdued="*neutral_600", color_accent="*primary_700")
-HINT_COLORS = ["#2b5fd9", "#3f9b4a", "#c8382e", "#e3c04a", "#8a5a3c", "#e8b596", "#7a7f87"]  # sky, leaf, red, gold, brown, skin, slate
 RAW = dict(preprocess=False)  # handlers see file values as sent and check them themselves (webapp.uploads)
 
 
@@ -75,15 +74,12 @@ def image_tab(app: ColorizeApp) -> None:
                                       label="Grayscale photo", height=360, elem_id="image-in"), words["image"])
         slider = gr.ImageSlider(label="Before / after", buttons=["fullscreen"], max_height=600,
                                 elem_id="result-slider", interactive=False, visible=False)
-    download = gr.DownloadButton("Download full resolution (PNG)", elem_id="download", interactive=False)
+    download = gr.DownloadButton(DOWNLOAD, elem_id="download", interactive=False)
     with gr.Accordion("A color is wrong? Paint hints", open=False, elem_id="hints-panel"):
-        gr.Markdown("Pick a color and paint a stroke (or click) where that color belongs: it spreads over the region "
-                    "up to its edges, keeps the photo's own lightness, and the result follows after each stroke. "
-                    "Undo strokes with the editor's arrow; the download includes the hints.")
-        editor = gr.ImageEditor(label="Paint on your photo", type="numpy", image_mode="RGBA", format="png",
-                                sources=[], layers=False, transforms=[], elem_id="hint-editor", height=420,
-                                brush=gr.Brush(colors=[(c, 0.75) for c in HINT_COLORS], color_mode="defaults"))
-        clear_hints = gr.Button("Clear all hints", size="sm")
+        gr.Markdown("Pick a color and paint a stroke (or tap) on the photo where that color belongs: it spreads over "
+                    "the region up to its edges and keeps the photo's own lightness. The result follows after each "
+                    "stroke, here and above; the download includes the hints.")
+        hint_painter = painter.painter("hint-painter")
     hints = described(gr.JSON(visible=False), words["hints"], HINTS_SCHEMA)
     with gr.Row():
         with gr.Column():
@@ -103,17 +99,23 @@ def image_tab(app: ColorizeApp) -> None:
                                    **RAW)
     gr.Button(visible=False).click(app.colorize_batch, [many_in, *controls, render_size], [many_out],
                                    api_name="colorize_batch", **RAW)
-    cleared = [image_in, slider, download, photo, editor]
-    image_in.upload(app.on_upload, inputs, [slider, download, photo, render_size, editor], trigger_mode="always_last",
-                    **RAW, **PRIVATE).failure(app.on_upload_failed, None, cleared, **PRIVATE)
-    image_in.clear(app.on_upload_failed, None, cleared, **PRIVATE)
-    gr.on([c.input for c in controls] + [editor.input], app.on_controls, [photo, *controls, editor], [slider],
-          trigger_mode="always_last", **RAW, **PRIVATE).then(
-        app.on_download, [photo, *controls, editor], [download], trigger_mode="always_last", **RAW, **PRIVATE)
-    clear_hints.click(app.on_clear_hints, [editor], [editor], **RAW, **PRIVATE)
+    shows, painted = [photo, *controls, hint_painter], [slider, download, photo, render_size, hint_painter]
+    # .change, not .upload: a picked example (and a paste) must run too
+    arrived = image_in.change(app.on_upload, inputs, painted, trigger_mode="always_last", show_progress_on=[slider],
+                              **RAW, **PRIVATE)
+    arrived.success(app.on_download, shows, [download], trigger_mode="always_last", show_progress="hidden", **RAW,
+                    **PRIVATE)
+    arrived.failure(app.on_upload_failed, None, [image_in, *painted], **PRIVATE)
+    moved = gr.on([c.input for c in controls] + [hint_painter.input], app.on_controls, shows,
+                  [slider, hint_painter, download, *controls], trigger_mode="always_last", show_progress="minimal",
+                  show_progress_on=[slider], **RAW, **PRIVATE)
+    moved.success(app.on_download, shows, [download], trigger_mode="always_last", show_progress="hidden", **RAW,
+                  **PRIVATE)
     render_size.input(app.on_render_info, [photo, render_size], [render_size], queue=False, **RAW, **PRIVATE)
-    render_size.release(app.on_render_size, [photo, *controls, render_size, editor], [slider, download, photo],
-                        trigger_mode="always_last", **RAW, **PRIVATE)
+    resized = render_size.input(app.on_render_size, [photo, *controls, render_size, hint_painter], painted,
+                                trigger_mode="always_last", show_progress_on=[slider], **RAW, **PRIVATE)
+    resized.success(app.on_download, shows, [download], trigger_mode="always_last", show_progress="hidden", **RAW,
+                    **PRIVATE)
     many_go.click(app.on_batch, [many_in, *controls, render_size], [many_out, many_report], **RAW, **PRIVATE)
 
 
@@ -174,8 +176,10 @@ def gallery_tab(app: ColorizeApp) -> tuple[gr.Video, gr.Markdown]:
     gray_in = gr.Image(str(photos[0]), type="filepath", visible=False)
     compare = gr.ImageSlider(None if shown is None else (compared, shown), label=label or "Real colors / colorized",
                              max_height=480, elem_id="gallery-compare", interactive=False)  # the first example at once
-    gr.Examples([[str(p)] for p in photos], [gray_in], [compare], fn=app.gallery_example, cache_examples=True,
-                cache_mode="lazy", label="Photos", example_labels=[p.stem for p in photos])
+    # not Gradio's example cache: its lazy mode fails on an ImageSlider output ("'ImageSlider' object has no
+    # attribute 'info'"); the handler keeps each pair itself
+    gr.Examples([[str(p)] for p in photos], [gray_in], [compare], fn=app.gallery_example, cache_examples=False,
+                run_on_click=True, label="Photos", example_labels=[p.stem for p in photos])
     with gr.Row():
         gr.Video(str(film), label="Grayscale film", interactive=False, elem_id="gallery-film")
         film_out = gr.Video(label="Colorized film", interactive=False, elem_id="gallery-film-out", visible=False)

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,13 @@ import numpy as np
 from colorization import Adjustments, Colorizer, InputError, defaults, quantize
 from colorization.estimate import Speeds, image_seconds, video_seconds
 from colorization.ffmpeg import grab_frame, trim
-from colorization.hints import HintMap, from_layer, parse_hints
+from colorization.hints import parse_hints
 from colorization.images import load_image, read_size, save_image
 from colorization.outputs import atomic_write, plan_names
 from colorization.pipeline import check_render_size, fit_within
 from colorization.video import VideoOptions, check_video, colorize_video, sample_motion
 
-from . import texts
+from . import fields, painter, texts
 from .failures import shown_to_visitors, visitor_error
 from .gradio_internals import session_alive
 from .limits import AppLimits
@@ -46,7 +47,8 @@ log = logging.getLogger("colorization.app")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PREVIEW_SIZE = defaults.PREVIEW_SIZE
 VIDEO_PREVIEW_SIZE = 1024
-EDITOR_SIZE = 1024  # long side of the photo in the hint editor; painted layers come back at this size
+DOWNLOAD = "Download full resolution (PNG)"
+PREPARING = gr.update(interactive=False, label="Preparing the PNG…")  # a download must be the result on screen
 
 
 def _adjustments(intensity: Any, saturation: Any, hue: Any) -> Adjustments:
@@ -102,6 +104,10 @@ class ColorizeApp:
         self.demo: gr.Blocks | None = None  # set by build_app: disconnect detection reads its queue
         self._cancel_flags: dict[str, threading.Event] = {}
         self._film_lock = threading.Lock()
+        self._shown: OrderedDict[str, tuple] = OrderedDict()  # session -> what its page shows (`_shown_now`)
+        self._shown_lock = threading.Lock()
+        self._gallery: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}  # example name -> its pair, made once
+        self._gallery_lock = threading.Lock()
 
     def check_int8_in_background(self, time_limit: float = 900.0) -> threading.Thread | None:
         """Build and check the int8 network in a low-priority child process while fp32 serves; swap it
@@ -322,8 +328,11 @@ class ColorizeApp:
 
     @shown_to_visitors
     def on_upload(self, image: Any, intensity: float, saturation: float, hue: float, render_size: int,
-                  progress: gr.Progress = gr.Progress()):
-        """A photo arrived: predict once, show before/after, offer the download, fit the render-size slider."""
+                  request: gr.Request = None, progress: gr.Progress = gr.Progress()):
+        """A photo arrived (uploaded, pasted or an example picked): predict once, show before/after in the
+        slider and the painter, fit the render-size slider; the download follows (`on_download`)."""
+        if image is None:
+            return self.on_upload_failed()[1:]
         adjustments = _adjustments(intensity, saturation, hue)
         path = upload_path(image, "a photo", self.roots())
         width, height = self._check_photo_size(path)
@@ -331,79 +340,114 @@ class ColorizeApp:
         size = min(check_render_size(render_size), cap)
         photo, ref = self._new_photo(path, size, progress)
         after = photo.prediction.render(adjustments, PREVIEW_SIZE)
-        png = self._save_png(photo, adjustments)
+        self._shown_now(request, (ref.key, adjustments, ()))
         slider = gr.update(maximum=cap, value=size, info=self._render_info(size, cap, width * height))
         photo.prediction.prepare_hints()  # now, so that the first stroke answers as fast as the next
-        editor = {"background": fit_within(photo.before, EDITOR_SIZE), "layers": [], "composite": None}
-        return (gr.update(value=(photo.before, after), visible=True), gr.update(value=png, interactive=True), ref, slider,
-                editor)
+        return (gr.update(value=(photo.before, after), visible=True), PREPARING, ref, slider,
+                painter.show(after, ref.key))
 
     @staticmethod
     def on_upload_failed():
         """Cleared, or an upload was refused: no broken thumbnail, no stale result, nothing to download."""
-        return None, gr.update(value=None, visible=False), gr.update(value=None, interactive=False), None, None
+        return (None, gr.update(value=None, visible=False), gr.update(value=None, interactive=False, label=DOWNLOAD),
+                None, gr.skip(), painter.cleared())
 
     @shown_to_visitors
-    def on_controls(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float, editor: Any = None):
+    def on_controls(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, painted: Any = None,
+                    request: gr.Request = None):
         """A color control moved or a hint was painted: re-render the preview from the cached prediction
-        (no network; a new hint solves its correction, about a quarter of a second)."""
-        if ref is None:
-            return gr.skip()
+        (no network), in the slider and the painter; the download is made again (`on_download`).
+
+        A typed value out of range is clamped and written back to its box; an empty box changes nothing."""
+        values = [fields.field(v, name) for v, name in ((intensity, "intensity"), (saturation, "saturation"),
+                                                       (hue, "hue"))]
+        boxes = [fields.box(*value) for value in values]
+        if ref is None or any(number is None for number, _ in values):
+            return gr.skip(), painter.unchanged(), gr.skip(), *boxes
+        adjustments = Adjustments(*(number for number, _ in values))
         photo = self._photo(ref)
-        hints = self._painted(editor, photo)
-        return photo.before, photo.prediction.render(_adjustments(intensity, saturation, hue), PREVIEW_SIZE, hints)
+        try:
+            strokes = painter.strokes_for(painted, ref.key)
+        except InputError:
+            return gr.skip(), painter.unchanged(), gr.skip(), *boxes
+        after = photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
+        self._shown_now(request, (ref.key, adjustments, tuple(strokes)))
+        return (photo.before, after), painter.show(after), PREPARING, *boxes
 
     @shown_to_visitors
-    def on_download(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float, editor: Any = None):
-        """The full-resolution PNG for the current controls and hints, for the download button."""
-        if ref is None:
+    def on_download(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, painted: Any = None,
+                    request: gr.Request = None):
+        """The full-resolution PNG of what the page shows, for the download button. It is offered only if
+        the page still shows these settings when it is ready: a newer change makes its own."""
+        values = [fields.field(v, name)[0] for v, name in ((intensity, "intensity"), (saturation, "saturation"),
+                                                          (hue, "hue"))]
+        if ref is None or None in values:
+            return gr.skip()
+        adjustments = Adjustments(*values)
+        try:
+            strokes = painter.strokes_for(painted, ref.key)
+        except InputError:
+            return gr.skip()
+        shown = (ref.key, adjustments, tuple(strokes))
+        if self._shown.get(self._session(request)) not in (None, shown):
             return gr.skip()
         photo = self._photo(ref)
-        hints = self._painted(editor, photo)
         with self._in_room(self.image_room, None):
-            png = self._save_png(photo, _adjustments(intensity, saturation, hue), hints)
-        return gr.update(value=png, interactive=True)
-
-    def _painted(self, editor: Any, photo: Photo) -> HintMap | None:
-        """The hints painted in the page's editor, drawn on the photo's hint grid (None when nothing is painted)."""
-        layers = editor.get("layers") if isinstance(editor, dict) else None
-        if not layers:
-            return None
-        paint = None
-        for layer in layers:
-            pixels = load_image(upload_path(layer, "a painted layer", self.roots()), max_pixels=EDITOR_SIZE**2 * 2).pixels
-            if pixels.ndim != 3 or pixels.shape[2] != 4:
-                raise InputError("A painted layer must be an RGBA image.")
-            paint = pixels if paint is None or paint.shape != pixels.shape else np.where(
-                pixels[..., 3:] >= 128, pixels, paint)
-        height, width = photo.prediction.hint_grid
-        hints = from_layer(paint, width, height)
-        return None if hints.empty else hints
+            png = self._save_png(photo, adjustments, strokes)
+        if self._shown.get(self._session(request)) not in (None, shown):
+            return gr.skip()
+        return gr.update(value=png, interactive=True, label=DOWNLOAD)
 
     @staticmethod
-    def on_clear_hints(editor: Any):
-        """Remove every painted hint, keep the photo in the editor."""
-        background = editor.get("background") if isinstance(editor, dict) else None
-        return {"background": background, "layers": [], "composite": background}
+    def _session(request: gr.Request | None) -> str:
+        return getattr(request, "session_hash", None) or "direct"
+
+    def _shown_now(self, request: gr.Request | None, shown: tuple) -> None:
+        """Remember what this visitor's page shows (photo, adjustments, strokes): the download must match it."""
+        with self._shown_lock:
+            self._shown[self._session(request)] = shown
+            self._shown.move_to_end(self._session(request))
+            while len(self._shown) > 10_000:
+                self._shown.popitem(last=False)
 
     @shown_to_visitors
-    def on_render_size(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float,
-                       render_size: int, editor: Any = None, progress: gr.Progress = gr.Progress()):
-        """The render size changed: run the network again at the new size (painted hints stay)."""
-        if ref is None:
-            return gr.skip(), gr.skip(), gr.skip()
-        size = check_render_size(render_size)
-        photo, fresh = self._new_photo(upload_path(str(ref.source), "a photo", self.roots()), size, progress)
-        adjustments = _adjustments(intensity, saturation, hue)
-        hints = self._painted(editor, photo)
-        pair = (photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, hints))
-        return pair, gr.update(value=self._save_png(photo, adjustments, hints), interactive=True), fresh
+    def on_render_size(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, render_size: Any,
+                       painted: Any = None, request: gr.Request = None, progress: gr.Progress = gr.Progress()):
+        """The render size changed (mouse, keys or a typed number): run the network again at the new size
+        (painted hints stay). A half-typed or empty number waits; one above the photo's cap is lowered to it."""
+        nothing = gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        photo = self.photos.get(ref.key) if ref is not None else None
+        cap = render_size_cap(*photo.prediction.L.shape[::-1]) if photo is not None else None
+        size, corrected = fields.field(render_size, "render_size", cap)
+        values = [fields.field(v, name)[0] for v, name in ((intensity, "intensity"), (saturation, "saturation"),
+                                                          (hue, "hue"))]
+        if ref is None or size is None or None in values:
+            return nothing
+        if size == ref.render_size and not corrected:
+            return nothing
+        fresh_photo, fresh = self._new_photo(upload_path(str(ref.source), "a photo", self.roots()), size, progress)
+        adjustments = Adjustments(*values)
+        try:
+            strokes = painter.strokes_for(painted, ref.key)
+        except InputError:
+            strokes = []
+        after = fresh_photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
+        fresh_photo.prediction.prepare_hints()
+        self._shown_now(request, (fresh.key, adjustments, tuple(strokes)))
+        pixels = fresh_photo.prediction.L.size
+        box = gr.update(value=size, info=self._render_info(size, cap, pixels)) if corrected else gr.skip()
+        return (fresh_photo.before, after), PREPARING, fresh, box, painter.show(after, fresh.key, strokes)
 
-    def on_render_info(self, ref: PhotoRef | None, render_size: int):
+    def on_render_info(self, ref: PhotoRef | None, render_size: Any):
         """The expected time beside the render-size slider, as it moves."""
         photo = self.photos.get(ref.key) if ref is not None else None
         pixels = photo.prediction.L.size if photo is not None else 0
-        return gr.update(info=self._render_info(_whole(render_size, "render size"), None, pixels))
+        size, _ = fields.field(render_size, "render_size")
+        if size is None:
+            low, high = defaults.RENDER_SIZE_RANGE
+            return gr.update(info=f"The network's input side: from {low} to {high}, a multiple of "
+                                  f"{defaults.RENDER_SIZE_STEP}.")
+        return gr.update(info=self._render_info(size, None, pixels))
 
     def _render_info(self, size: int, cap: int | None, pixels: int) -> str:
         seconds = image_seconds(size, self.speeds, pixels)
@@ -519,6 +563,15 @@ class ColorizeApp:
         originals/<name>.jpg), else the gray input itself.
         """
         path = upload_path(str(image), "a photo", self.roots())
+        ours = EXAMPLES / "images" / path.name
+        if not ours.is_file():
+            return self._gallery_pair(path)  # not one of the gallery's: made, never kept for others
+        with self._gallery_lock:  # kept by name, made from the gallery's own file, whatever was sent
+            if ours.name not in self._gallery:
+                self._gallery[ours.name] = self._gallery_pair(ours)
+            return self._gallery[ours.name]
+
+    def _gallery_pair(self, path: Path) -> tuple[np.ndarray, np.ndarray, str]:
         gray = load_image(path).pixels
         original = EXAMPLES / "images" / "originals" / f"{path.stem}.jpg"
         if original.is_file():
