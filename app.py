@@ -130,9 +130,10 @@ def video_tab(app: ColorizeApp) -> None:
                                  visible=False)
     estimate = gr.Markdown(elem_id="video-estimate")
     with gr.Row():
-        go = gr.Button("Colorize the whole video", variant="primary", interactive=False)
-        trial = gr.Button(f"Try the first {limits.quick_try_seconds:g} seconds", interactive=False)
-        cancel = gr.Button("Cancel", variant="stop", interactive=False)
+        go = gr.Button("Colorize the whole video", variant="primary", interactive=False, elem_id="video-go")
+        trial = gr.Button(f"Try the first {limits.quick_try_seconds:g} seconds", interactive=False,
+                          elem_id="video-trial")
+        cancel = gr.Button("Cancel", variant="stop", interactive=False, elem_id="video-cancel")
     status = gr.Markdown(elem_id="video-status")
     video_out = gr.Video(label="Colorized video", buttons=["download"], elem_id="video-out", interactive=False,
                          visible=False)
@@ -153,18 +154,25 @@ def video_tab(app: ColorizeApp) -> None:
 
     inputs, buttons = [video_in, *controls, smoothing, keyframes, render_size], [go, trial, cancel]
     gr.Button(visible=False).click(app.colorize_video, inputs, [video_out], api_name="colorize_video", **RAW)
-    video_in.upload(app.on_video_upload, inputs, [preview, estimate, video, go, trial], **RAW, **PRIVATE)
-    gr.on([c.input for c in controls], app.on_video_controls, [video, *controls], [preview],
+    loaded = [preview, estimate, video, go, trial, video_out, status]
+    arrived = video_in.change(app.on_video_upload, inputs, loaded, trigger_mode="always_last", **RAW, **PRIVATE)
+    arrived.failure(app.on_video_failed, None, [video_in, *loaded], **PRIVATE)
+    gr.on([c.input for c in controls], app.on_video_controls, [video, *controls], [preview, *controls],
           trigger_mode="always_last", **RAW, **PRIVATE)
-    gr.on([smoothing.input, keyframes.input, render_size.input], app.on_video_settings,
-          [video, smoothing, keyframes, render_size], [estimate], trigger_mode="always_last", **RAW, **PRIVATE)
+    settings = [smoothing, keyframes, render_size]
+    gr.on([s.input for s in settings], app.on_video_settings, [video, *settings], [estimate, *settings],
+          trigger_mode="always_last", **RAW, **PRIVATE)
+    focus = "() => document.querySelector('#{} button, button#{}')?.focus()"  # a disabled button drops the focus
     jobs = [button.click(app.on_video_started, None, [video_out, status, *buttons], queue=False, **PRIVATE).then(
+        None, js=focus.format("video-cancel", "video-cancel")).then(
         handler, inputs, [video_out, status], concurrency_limit=None, **RAW, **PRIVATE)
         for button, handler in ((go, app.on_video_run), (trial, app.on_video_try))]
     for job in jobs:
-        job.then(app.on_video_finished, None, buttons, queue=False, **PRIVATE)
+        job.then(app.on_video_finished, [video], buttons, queue=False, **PRIVATE).then(
+            None, js=focus.format("video-go", "video-go"))
     cancel.click(app.on_cancel, None, [video_out, status, cancel], cancels=jobs, queue=False, **PRIVATE).then(
-        app.on_video_finished, None, buttons, queue=False, **PRIVATE)
+        app.on_video_finished, [video], buttons, queue=False, **PRIVATE).then(
+        None, js=focus.format("video-go", "video-go"))
 
 
 def gallery_tab(app: ColorizeApp) -> tuple[gr.Video, gr.Markdown]:

@@ -25,7 +25,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from colorization import Adjustments, Colorizer, InputError, defaults, quantize
+from colorization import Adjustments, Cancelled, Colorizer, InputError, defaults, quantize
 from colorization.estimate import Speeds, image_seconds, video_seconds
 from colorization.ffmpeg import grab_frame, trim
 from colorization.hints import parse_hints
@@ -48,6 +48,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PREVIEW_SIZE = defaults.PREVIEW_SIZE
 VIDEO_PREVIEW_SIZE = 1024
 DOWNLOAD = "Download full resolution (PNG)"
+CANCELLED = "Cancelled: the job was stopped and its files deleted."
 PREPARING = gr.update(interactive=False, label="Preparing the PNG…")  # a download must be the result on screen
 
 
@@ -467,11 +468,17 @@ class ColorizeApp:
     @shown_to_visitors
     def on_video_upload(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
                         keyframes: int, render_size: int, progress: gr.Progress = gr.Progress()):
-        """A film arrived: one colorized frame from its middle (kept for the sliders) and the time it will take."""
+        """A film arrived: one colorized frame from its middle (kept for the sliders) and the time it will take.
+        The last film's result and status go; cleared (None), the run buttons are disabled."""
         if video is None:
-            return gr.update(visible=False), "", None, gr.update(interactive=False), gr.update(interactive=False)
+            return self.on_video_failed()[1:]
         path = upload_path(video, "a video", self.roots())
-        info = check_video(path, self.limits.video)
+        try:
+            info = check_video(path, self.limits.video)
+        except InputError as exc:
+            if str(exc).startswith("This file is not a video we can read"):  # not ffmpeg's own words
+                raise InputError("This file is not a video we can read (MP4, MOV, WebM, AVI or MKV).") from None
+            raise
         size = check_render_size(render_size)
         frame = grab_frame(path, info, info.duration / 2)
         with self._in_room(self.image_room, progress):
@@ -482,24 +489,36 @@ class ColorizeApp:
         adjustments = _adjustments(intensity, saturation, hue)
         pair = (photo.before, prediction.render(adjustments, VIDEO_PREVIEW_SIZE))
         text = self._video_estimate(ref, smoothing, keyframes, size)
-        return gr.update(value=pair, visible=True), text, ref, gr.update(interactive=True), gr.update(interactive=True)
+        return (gr.update(value=pair, visible=True), text, ref, gr.update(interactive=True),
+                gr.update(interactive=True), gr.update(value=None, visible=False), "")
+
+    @staticmethod
+    def on_video_failed():
+        """The film was cleared or refused: the input empties (one click to try another), nothing stale stays."""
+        return (None, gr.update(value=None, visible=False), "", None, gr.update(interactive=False),
+                gr.update(interactive=False), gr.update(value=None, visible=False), "")
 
     @shown_to_visitors
-    def on_video_controls(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float):
-        """A color control moved: the preview frame follows at once (no network)."""
-        if ref is None:
-            return gr.skip()
-        photo = self.photos.get(ref.key)
-        if photo is None:
-            return gr.skip()
-        return photo.before, photo.prediction.render(_adjustments(intensity, saturation, hue), VIDEO_PREVIEW_SIZE)
+    def on_video_controls(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any):
+        """A color control moved: the preview frame follows at once (no network); typed values are clamped."""
+        values = [fields.field(v, name) for v, name in ((intensity, "intensity"), (saturation, "saturation"),
+                                                       (hue, "hue"))]
+        boxes = [fields.box(*value) for value in values]
+        photo = self.photos.get(ref.key) if ref is not None else None
+        if photo is None or any(number is None for number, _ in values):
+            return gr.skip(), *boxes
+        adjustments = Adjustments(*(number for number, _ in values))
+        return (photo.before, photo.prediction.render(adjustments, VIDEO_PREVIEW_SIZE)), *boxes
 
     @shown_to_visitors
-    def on_video_settings(self, ref: PhotoRef | None, smoothing: float, keyframes: int, render_size: int):
-        """Smoothing, keyframes or render size changed: the estimate follows."""
-        if ref is None:
-            return gr.skip()
-        return self._video_estimate(ref, smoothing, keyframes, check_render_size(render_size))
+    def on_video_settings(self, ref: PhotoRef | None, smoothing: Any, keyframes: Any, render_size: Any):
+        """Smoothing, keyframes or render size changed: the estimate follows; typed values are clamped."""
+        values = [fields.field(v, name) for v, name in ((smoothing, "smoothing"), (keyframes, "keyframes"),
+                                                       (render_size, "render_size"))]
+        boxes = [fields.box(*value) for value in values]
+        if ref is None or any(number is None for number, _ in values):
+            return gr.skip(), *boxes
+        return self._video_estimate(ref, *(number for number, _ in values)), *boxes
 
     def _video_estimate(self, ref: PhotoRef, smoothing: Any, keyframes: Any, render_size: int) -> str:
         info = check_video(ref.source, self.limits.video)
@@ -515,8 +534,11 @@ class ColorizeApp:
                      keyframes: int, render_size: int, request: gr.Request = None,
                      progress: gr.Progress = gr.Progress()):
         """The page's 'Colorize the whole video': the film, and a status line."""
-        path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request,
-                                     progress)
+        try:
+            path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size,
+                                         request, progress)
+        except Cancelled:
+            return gr.update(value=None, visible=False), CANCELLED
         return gr.update(value=path, visible=True), "Done." + "".join(f" {w}" for w in warnings)
 
     @shown_to_visitors
@@ -525,8 +547,11 @@ class ColorizeApp:
                      progress: gr.Progress = gr.Progress()):
         """The page's quick test: the first few seconds, to check the colors before a long run."""
         seconds = self.limits.quick_try_seconds
-        path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request,
-                                     progress, seconds=seconds)
+        try:
+            path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size,
+                                         request, progress, seconds=seconds)
+        except Cancelled:
+            return gr.update(value=None, visible=False), CANCELLED
         return (gr.update(value=path, visible=True),
                 f"The first {seconds:g} seconds, as a test." + "".join(f" {w}" for w in warnings))
 
@@ -537,16 +562,17 @@ class ColorizeApp:
                 gr.update(interactive=False), gr.update(interactive=True))
 
     @staticmethod
-    def on_video_finished():
-        return gr.update(interactive=True), gr.update(interactive=True), gr.update(interactive=False)
+    def on_video_finished(ref: PhotoRef | None = None):
+        """A job ended: the run buttons again, if a film is still there."""
+        return gr.update(interactive=ref is not None), gr.update(interactive=ref is not None), gr.update(
+            interactive=False)
 
     def on_cancel(self, request: gr.Request):
         """Stop this visitor's video job at its next frame; its files go, the page says so."""
         flag = self._cancel_flags.get(request.session_hash)
         if flag is not None:
             flag.set()
-        return (gr.update(value=None, visible=False), "Cancelled: the job was stopped and its files deleted.",
-                gr.update(interactive=False))
+        return gr.update(value=None, visible=False), CANCELLED, gr.update(interactive=False)
 
     # ---- the gallery ---------------------------------------------------------------------------
 
