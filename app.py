@@ -21,14 +21,19 @@ from webapp.components import HINTS_SCHEMA, color_sliders, described, render_siz
 from webapp.guard import RefuseLinks  # noqa: E402
 from webapp.handlers import DOWNLOAD, EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
+from webapp.page_js import PAGE_JS  # noqa: E402
 from webapp.sweep import start_sweeper, sweep_leftovers  # noqa: E402
 from webapp.uploads import upload_folder  # noqa: E402
 
 log = logging.getLogger("colorization.app")
 PRIVATE = dict(api_visibility="private")
 # Gradio's default theme, readable: its subdued gray (#bbbbc2) has a contrast of 1.9 on white, its orange accent
-# on a selected tab 2.8; neutral-600 and primary-700 reach 7.7 and 5.2.
-THEME = gr.themes.Default().set(body_text_color_subdued="*neutral_600", color_accent="*primary_700")
+# on a selected tab 2.8, white on its primary (orange-500) and stop (red-500) buttons 2.8 and 3.8; neutral-600,
+# primary-700 and red-700 reach 7.7, 5.2 and 6.5.
+THEME = gr.themes.Default().set(body_text_color_subdued="*neutral_600", color_accent="*primary_700",
+                                button_primary_background_fill="*primary_700",
+                                button_primary_background_fill_hover="*primary_800",
+                                button_cancel_background_fill="#b91c1c", button_cancel_background_fill_hover="#991b1b")
 RAW = dict(preprocess=False)  # handlers see file values as sent and check them themselves (webapp.uploads)
 
 
@@ -91,7 +96,8 @@ def image_tab(app: ColorizeApp) -> None:
     with gr.Accordion(f"Several photos at once (up to {limits.max_batch_files})", open=False):
         many_in = described(gr.File(file_count="multiple", file_types=["image"], label="Photos"), words["files"])
         many_go = gr.Button("Colorize all (same settings)")
-        many_out, many_report = gr.File(label="Colorized photos (zip)"), gr.Markdown()
+        # hidden until there is a zip: Gradio's empty file box has an aria-label without a role (axe: serious)
+        many_out, many_report = gr.File(label="Colorized photos (zip)", visible=False), gr.Markdown()
     photo = gr.State(None)
 
     inputs = [image_in, *controls, render_size]
@@ -199,7 +205,7 @@ def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:
     """Sweep old files now and then, refuse links, bound MCP calls, serve; `options` go to `Blocks.launch`."""
     start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds))
     guard = Middleware(RefuseLinks, max_mcp_body=limits.max_mcp_request_mb << 20)
-    demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME,
+    demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME, js=PAGE_JS,
                 app_kwargs={"middleware": [guard]}, **options)
 
 

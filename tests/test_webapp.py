@@ -233,6 +233,7 @@ def test_the_batch_page_names_each_skipped_file_and_why(handlers, tmp_path):
         target.write_bytes(path.read_bytes())
         uploaded.append({"path": str(target)})
     archive, report = handlers.on_batch(uploaded, 1.0, 1.0, 0.0, 224)
+    archive = archive["value"]
     assert Path(archive).is_file()
     assert report == "**Skipped:**\n- bad.jpg: This file is not an image we can read (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)."
 

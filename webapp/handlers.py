@@ -461,7 +461,7 @@ class ColorizeApp:
         """Several photos from the page: the zip, and the skipped files named on the page."""
         archive, problems = self._batch(files, intensity, saturation, hue, render_size, progress)
         report = ("**Skipped:**\n" + "\n".join(f"- {p}" for p in problems)) if problems else "All photos colorized."
-        return archive, report
+        return gr.update(value=archive, visible=True), report
 
     # ---- the page's video tab ------------------------------------------------------------------
 
