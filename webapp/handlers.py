@@ -187,9 +187,10 @@ class ColorizeApp:
         photo, _ = self._new_photo(ref.source, ref.render_size, None, key=ref.key)
         return photo
 
-    def _save_png(self, photo: Photo, adjustments: Adjustments, hints: Any = None) -> str:
+    def _save_png(self, photo: Photo, adjustments: Adjustments, hints: Any = None,
+                  full: np.ndarray | None = None) -> str:
         target = (photo.folder or self.job_folder()) / f"{Path(photo.name).stem[:80] or 'image'}-colorized.png"
-        full = photo.prediction.render(adjustments, hints=hints)
+        full = photo.prediction.render(adjustments, hints=hints) if full is None else full
         return str(save_image(full, target, icc_profile=photo.icc_profile, exif=photo.exif, overwrite=True))
 
     # ---- the public API ------------------------------------------------------------------------
@@ -353,38 +354,55 @@ class ColorizeApp:
         return (None, gr.update(value=None, visible=False), gr.update(value=None, interactive=False, label=DOWNLOAD),
                 None, gr.skip(), painter.cleared())
 
-    @shown_to_visitors
-    def on_controls(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, painted: Any = None,
-                    request: gr.Request = None):
-        """A color control moved or a hint was painted: re-render the preview from the cached prediction
-        (no network), in the slider and the painter; the download is made again (`on_download`).
-
-        A typed value out of range is clamped and written back to its box; an empty box changes nothing."""
+    def _settings(self, intensity: Any, saturation: Any, hue: Any) -> tuple[Adjustments | None, list]:
+        """The adjustments as the boxes show them (clamped), or None for an empty box; and each box's update."""
         values = [fields.field(v, name) for v, name in ((intensity, "intensity"), (saturation, "saturation"),
                                                        (hue, "hue"))]
         boxes = [fields.box(*value) for value in values]
-        if ref is None or any(number is None for number, _ in values):
-            return gr.skip(), painter.unchanged(), gr.skip(), *boxes
-        adjustments = Adjustments(*(number for number, _ in values))
-        photo = self._photo(ref)
+        if any(number is None for number, _ in values):
+            return None, boxes
+        return Adjustments(*(number for number, _ in values)), boxes
+
+    @shown_to_visitors
+    def on_controls(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, painted: Any = None,
+                    request: gr.Request = None):
+        """A color control moved or a hint was painted: the painter shows the new result first (rendered at its
+        own size from the cached prediction, no network); the slider (`on_preview`) and the download
+        (`on_download`) follow. A typed value out of range is clamped and written back to its box; an empty
+        box changes nothing."""
+        adjustments, boxes = self._settings(intensity, saturation, hue)
+        if ref is None or adjustments is None:
+            return painter.unchanged(), gr.skip(), *boxes
         try:
             strokes = painter.strokes_for(painted, ref.key)
         except InputError:
-            return gr.skip(), painter.unchanged(), gr.skip(), *boxes
-        after = photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
+            return painter.unchanged(), gr.skip(), *boxes
+        photo = self._photo(ref)
+        shown = photo.prediction.render(adjustments, painter.SIDE, strokes)
         self._shown_now(request, (ref.key, adjustments, tuple(strokes)))
-        return (photo.before, after), painter.show(after), PREPARING, *boxes
+        return painter.show(shown), PREPARING, *boxes
+
+    @shown_to_visitors
+    def on_preview(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, painted: Any = None):
+        """The before/after slider for the current controls and hints, at preview size."""
+        adjustments, _ = self._settings(intensity, saturation, hue)
+        if ref is None or adjustments is None:
+            return gr.skip()
+        try:
+            strokes = painter.strokes_for(painted, ref.key)
+        except InputError:
+            return gr.skip()
+        photo = self._photo(ref)
+        return photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
 
     @shown_to_visitors
     def on_download(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, painted: Any = None,
                     request: gr.Request = None):
         """The full-resolution PNG of what the page shows, for the download button. It is offered only if
         the page still shows these settings when it is ready: a newer change makes its own."""
-        values = [fields.field(v, name)[0] for v, name in ((intensity, "intensity"), (saturation, "saturation"),
-                                                          (hue, "hue"))]
-        if ref is None or None in values:
+        adjustments, _ = self._settings(intensity, saturation, hue)
+        if ref is None or adjustments is None:
             return gr.skip()
-        adjustments = Adjustments(*values)
         try:
             strokes = painter.strokes_for(painted, ref.key)
         except InputError:
@@ -393,9 +411,16 @@ class ColorizeApp:
         if self._shown.get(self._session(request)) not in (None, shown):
             return gr.skip()
         photo = self._photo(ref)
+
+        def stale() -> bool:  # checked between the steps: a newer change must not wait behind this one
+            return self._shown.get(self._session(request)) not in (None, shown)
+
         with self._in_room(self.image_room, None):
-            png = self._save_png(photo, adjustments, strokes)
-        if self._shown.get(self._session(request)) not in (None, shown):
+            full = photo.prediction.render(adjustments, hints=strokes)
+            if stale():
+                return gr.skip()
+            png = self._save_png(photo, adjustments, strokes, full)
+        if stale():
             return gr.skip()
         return gr.update(value=png, interactive=True, label=DOWNLOAD)
 
@@ -420,14 +445,12 @@ class ColorizeApp:
         photo = self.photos.get(ref.key) if ref is not None else None
         cap = render_size_cap(*photo.prediction.L.shape[::-1]) if photo is not None else None
         size, corrected = fields.field(render_size, "render_size", cap)
-        values = [fields.field(v, name)[0] for v, name in ((intensity, "intensity"), (saturation, "saturation"),
-                                                          (hue, "hue"))]
-        if ref is None or size is None or None in values:
+        adjustments, _ = self._settings(intensity, saturation, hue)
+        if ref is None or size is None or adjustments is None:
             return nothing
         if size == ref.render_size and not corrected:
             return nothing
         fresh_photo, fresh = self._new_photo(upload_path(str(ref.source), "a photo", self.roots()), size, progress)
-        adjustments = Adjustments(*values)
         try:
             strokes = painter.strokes_for(painted, ref.key)
         except InputError:
@@ -501,13 +524,10 @@ class ColorizeApp:
     @shown_to_visitors
     def on_video_controls(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any):
         """A color control moved: the preview frame follows at once (no network); typed values are clamped."""
-        values = [fields.field(v, name) for v, name in ((intensity, "intensity"), (saturation, "saturation"),
-                                                       (hue, "hue"))]
-        boxes = [fields.box(*value) for value in values]
+        adjustments, boxes = self._settings(intensity, saturation, hue)
         photo = self.photos.get(ref.key) if ref is not None else None
-        if photo is None or any(number is None for number, _ in values):
+        if photo is None or adjustments is None:
             return gr.skip(), *boxes
-        adjustments = Adjustments(*(number for number, _ in values))
         return (photo.before, photo.prediction.render(adjustments, VIDEO_PREVIEW_SIZE)), *boxes
 
     @shown_to_visitors

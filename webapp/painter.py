@@ -27,6 +27,7 @@ from colorization.hints import DEFAULT_SIZE, MAX_STROKES, Stroke, parse_hints
 COLORS = [("#2b5fd9", "sky blue"), ("#3f9b4a", "leaf green"), ("#c8382e", "red"), ("#e3c04a", "gold"),
           ("#8a5a3c", "brown"), ("#e8b596", "skin"), ("#7a7f87", "slate gray")]
 SIZES = [("small", DEFAULT_SIZE), ("large", DEFAULT_SIZE * 3)]
+SIDE = 1024  # long side of the painter's picture
 EMPTY_TEXT = "Upload a photo first (or pick an example); then paint here."
 _rendered = itertools.count(1)
 
@@ -183,7 +184,7 @@ def painter(elem_id: str) -> gr.HTML:
         elem_id=elem_id, apply_default_css=False, background="", rendered=0)
 
 
-def data_url(rgb: np.ndarray, long_side: int = 1024) -> str:
+def data_url(rgb: np.ndarray, long_side: int = SIDE) -> str:
     """A JPEG data URL of an RGB image fitted within `long_side` pixels: the painter's picture."""
     height, width = rgb.shape[:2]
     scale = min(1.0, long_side / max(height, width))
