@@ -21,7 +21,7 @@ from webapp.components import HINTS_SCHEMA, color_sliders, described, render_siz
 from webapp.guard import RefuseLinks  # noqa: E402
 from webapp.handlers import DOWNLOAD, EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
-from webapp.page_js import PAGE_JS  # noqa: E402
+from webapp.page_js import PAGE_CSS, PAGE_HEAD, PAGE_JS  # noqa: E402
 from webapp.sweep import start_sweeper, sweep_leftovers  # noqa: E402
 from webapp.uploads import upload_folder  # noqa: E402
 
@@ -91,8 +91,8 @@ def image_tab(app: ColorizeApp) -> None:
             controls = color_sliders("image", words)
         with gr.Column():
             render_size = render_size_slider("render-size", words)
-            gr.Examples([[str(p)] for p in photos], inputs=[image_in], label="Or pick one",
-                        example_labels=[p.stem for p in photos])
+            picked = gr.Examples([[str(p)] for p in photos], inputs=[image_in], label="Or pick one",
+                                 example_labels=[p.stem for p in photos])
     with gr.Accordion(f"Several photos at once (up to {limits.max_batch_files})", open=False):
         many_in = described(gr.File(file_count="multiple", file_types=["image"], label="Photos"), words["files"])
         many_go = gr.Button("Colorize all (same settings)")
@@ -106,12 +106,14 @@ def image_tab(app: ColorizeApp) -> None:
     gr.Button(visible=False).click(app.colorize_batch, [many_in, *controls, render_size], [many_out],
                                    api_name="colorize_batch", **RAW)
     shows, painted = [photo, *controls, hint_painter], [slider, download, photo, render_size, hint_painter]
-    # .change, not .upload: a picked example (and a paste) must run too
-    arrived = image_in.change(app.on_upload, inputs, painted, trigger_mode="always_last", show_progress_on=[slider],
-                              **RAW, **PRIVATE)
-    arrived.success(app.on_download, shows, [download], trigger_mode="always_last", show_progress="hidden", **RAW,
-                    **PRIVATE)
-    arrived.failure(app.on_upload_failed, None, [image_in, *painted], **PRIVATE)
+    # an upload, and a picked example (which fires no .upload; .change would fire twice for an upload)
+    for arrival in (image_in.upload, picked.load_input_event.then):
+        arrived = arrival(app.on_upload, inputs, painted, trigger_mode="always_last", show_progress_on=[slider], **RAW,
+                          **PRIVATE)
+        arrived.success(app.on_download, shows, [download], trigger_mode="always_last", show_progress="hidden",
+                        **RAW, **PRIVATE)
+        arrived.failure(app.on_upload_failed, None, [image_in, *painted], **PRIVATE)
+    image_in.clear(app.on_upload_failed, None, [image_in, *painted], **PRIVATE)
     # the painter first (a stroke's result where it was painted), then the slider, then the PNG
     moved = gr.on([c.input for c in controls] + [hint_painter.input], app.on_controls, shows,
                   [hint_painter, download, *controls], trigger_mode="always_last", show_progress="hidden", **RAW,
@@ -150,10 +152,12 @@ def video_tab(app: ColorizeApp) -> None:
             controls = color_sliders("video", words)
         with gr.Column():
             smoothing = described(gr.Slider(0, 1, value=defaults.SMOOTHING, step=0.05, label="Temporal smoothing",
+                                            elem_id="video-smoothing",
                                             info="0 = every frame on its own (flickers); higher = steadier."),
                                   words["smoothing"])
             low, high = defaults.KEYFRAMES_RANGE
             keyframes = described(gr.Slider(low, high, value=defaults.KEYFRAMES, step=1, precision=0,
+                                            elem_id="video-keyframes",
                                             label="Most frames between network runs",
                                             info="Colors are carried by motion in between. 1 = every frame (slowest)."),
                                   words["keyframes"])
@@ -163,8 +167,9 @@ def video_tab(app: ColorizeApp) -> None:
     inputs, buttons = [video_in, *controls, smoothing, keyframes, render_size], [go, trial, cancel]
     gr.Button(visible=False).click(app.colorize_video, inputs, [video_out], api_name="colorize_video", **RAW)
     loaded = [preview, estimate, video, go, trial, video_out, status]
-    arrived = video_in.change(app.on_video_upload, inputs, loaded, trigger_mode="always_last", **RAW, **PRIVATE)
+    arrived = video_in.upload(app.on_video_upload, inputs, loaded, trigger_mode="always_last", **RAW, **PRIVATE)
     arrived.failure(app.on_video_failed, None, [video_in, *loaded], **PRIVATE)
+    video_in.clear(app.on_video_failed, None, [video_in, *loaded], **PRIVATE)
     gr.on([c.input for c in controls], app.on_video_controls, [video, *controls], [preview, *controls],
           trigger_mode="always_last", **RAW, **PRIVATE)
     settings = [smoothing, keyframes, render_size]
@@ -208,6 +213,7 @@ def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:
     start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds))
     guard = Middleware(RefuseLinks, max_mcp_body=limits.max_mcp_request_mb << 20)
     demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME, js=PAGE_JS,
+                css=PAGE_CSS, head=PAGE_HEAD,
                 app_kwargs={"middleware": [guard]}, **options)
 
 

@@ -49,3 +49,13 @@ PAGE_JS = r"""
   fix();
 }
 """
+
+# On a phone Gradio's page, accordion and HTML paddings leave the hint painter 276 of 390 pixels. Gradio scopes
+# the `css` it is given to its content (`.contain`); the page's own padding needs a style in the head.
+PAGE_CSS = """
+@media (max-width: 640px) {
+  #hints-panel { padding: 6px; }
+  #hint-painter .html-container { padding: 0; }
+}
+"""
+PAGE_HEAD = "<style>@media (max-width: 640px) { .main.app { padding-left: 8px; padding-right: 8px; } }</style>"
