@@ -17,7 +17,8 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from colorization import ColorizationError, Colorizer, defaults  # noqa: E402
 from webapp import painter, texts  # noqa: E402
-from webapp.components import HINTS_SCHEMA, color_sliders, described, render_size_slider  # noqa: E402
+from webapp.components import (HINTS_SCHEMA, color_sliders, described, file_example,  # noqa: E402
+                               render_size_slider)
 from webapp.guard import RefuseLinks  # noqa: E402
 from webapp.handlers import DOWNLOAD, EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
@@ -76,7 +77,8 @@ def image_tab(app: ColorizeApp) -> None:
     words = texts.parameters(limits)
     with gr.Row(equal_height=False):
         image_in = described(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                                      label="Grayscale photo", height=360, elem_id="image-in"), words["image"])
+                                      label="Grayscale photo", height=360, elem_id="image-in"), words["image"],
+                             example=file_example("old-photo.jpg"))
         slider = gr.ImageSlider(label="Before / after", buttons=["fullscreen"], max_height=600, format="jpeg",
                                 elem_id="result-slider", interactive=False, visible=False)  # webp: 1.3 s, jpeg: 0.05
     download = gr.DownloadButton(DOWNLOAD, elem_id="download", interactive=False)
@@ -85,7 +87,8 @@ def image_tab(app: ColorizeApp) -> None:
                     "the region up to its edges and keeps the photo's own lightness. The result follows after each "
                     "stroke, here and above; the download includes the hints.")
         hint_painter = painter.painter("hint-painter")
-    hints = described(gr.JSON(visible=False), words["hints"], HINTS_SCHEMA)
+    hints = described(gr.JSON(visible=False, label="hints"), words["hints"], HINTS_SCHEMA,
+                      example=[{"points": [[0.5, 0.3], [0.6, 0.3]], "color": "#2b5fd9", "size": 0.02}])
     with gr.Row():
         with gr.Column():
             controls = color_sliders("image", words)
@@ -94,7 +97,8 @@ def image_tab(app: ColorizeApp) -> None:
             picked = gr.Examples([[str(p)] for p in photos], inputs=[image_in], label="Or pick one",
                                  example_labels=[p.stem for p in photos])
     with gr.Accordion(f"Several photos at once (up to {limits.max_batch_files})", open=False):
-        many_in = described(gr.File(file_count="multiple", file_types=["image"], label="Photos"), words["files"])
+        many_in = described(gr.File(file_count="multiple", file_types=["image"], label="Photos"), words["files"],
+                            example=[file_example("photo-1.jpg"), file_example("photo-2.jpg")])
         many_go = gr.Button("Colorize all (same settings)")
         # hidden until there is a zip: Gradio's empty file box has an aria-label without a role (axe: serious)
         many_out, many_report = gr.File(label="Colorized photos (zip)", visible=False), gr.Markdown()
@@ -133,9 +137,10 @@ def video_tab(app: ColorizeApp) -> None:
     """Upload, a preview frame with the time it will take, a test run, the whole film, cancel."""
     limits, words = app.limits, texts.parameters(app.limits)
     gr.Markdown("Every frame is colorized, with colors held steady from frame to frame; sound, frame rate and length "
-                f"are kept. {texts.video_limits(limits)}")
+                f"are kept. Films {texts.video_limits(limits)}.")
     with gr.Row(equal_height=False):
-        video_in = described(gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in"), words["video"])
+        video_in = described(gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in"), words["video"],
+                             example=file_example("old-film.mp4"))
         preview = gr.ImageSlider(label="Preview: one frame", max_height=400, elem_id="video-preview", interactive=False,
                                  visible=False, format="jpeg")
     estimate = gr.Markdown(elem_id="video-estimate")
@@ -154,13 +159,13 @@ def video_tab(app: ColorizeApp) -> None:
             smoothing = described(gr.Slider(0, 1, value=defaults.SMOOTHING, step=0.05, label="Temporal smoothing",
                                             elem_id="video-smoothing",
                                             info="0 = every frame on its own (flickers); higher = steadier."),
-                                  words["smoothing"])
+                                  words["smoothing"], example=defaults.SMOOTHING)
             low, high = defaults.KEYFRAMES_RANGE
             keyframes = described(gr.Slider(low, high, value=defaults.KEYFRAMES, step=1, precision=0,
                                             elem_id="video-keyframes",
                                             label="Most frames between network runs",
                                             info="Colors are carried by motion in between. 1 = every frame (slowest)."),
-                                  words["keyframes"])
+                                  words["keyframes"], example=defaults.KEYFRAMES)
             render_size = render_size_slider("video-render-size", words)
     video = gr.State(None)
 

@@ -37,7 +37,7 @@ def test_no_critical_or_serious_accessibility_findings_in_any_state(site, viewpo
     page.get_by_role("tab", name="Video").click()
     found["video, empty"] = serious_violations(page)
     page.locator("#video-in input[type=file]").set_input_files(str(make_clip(tmp_path / "f.mp4", frames_per_shot=10)))
-    page.get_by_text("The whole film should take about").wait_for()
+    page.get_by_text("The whole film should take").wait_for()
     found["video: film loaded, run buttons enabled"] = serious_violations(page)
     shoot(page, f"video-{name}")
     page.get_by_role("tab", name="Gallery").click()
@@ -45,4 +45,12 @@ def test_no_critical_or_serious_accessibility_findings_in_any_state(site, viewpo
     found["gallery"] = serious_violations(page)
     shoot(page, f"gallery-{name}")
     assert not any(found.values()), found
+    close(page)
+
+
+def test_a_link_to_the_api_page_opens_it(site):
+    browser, url = site
+    page = open_page((browser, url + "?view=api"))
+    page.wait_for_function("() => !!document.querySelector('.api-docs')", timeout=30_000)
+    assert page.locator(".api-docs").get_by_text("/colorize_image").count() > 0
     close(page)

@@ -140,3 +140,26 @@ def test_the_gallery_keeps_only_its_own_examples(handlers, fixed_colorizer):
     assert colorized.shape[:2] != (8, 6)  # answered with the gallery's own camera, never the upload
     assert handlers.gallery_pair(EXAMPLES / "images" / "camera.png")[0].shape == colorized.shape
     assert Path(EXAMPLES / "images" / "camera.png").is_file()
+
+
+def test_the_api_page_names_every_parameter_and_its_examples_are_accepted(fixed_colorizer):
+    import app
+
+    info = app.build_app(ColorizeApp(fixed_colorizer)).get_api_info()
+    for name, endpoint in info["named_endpoints"].items():
+        for parameter in endpoint["parameters"]:
+            assert not parameter["label"].startswith("parameter_"), (name, parameter["label"])
+            example = str(parameter["example_input"])
+            assert "http" not in example and ".pdf" not in example, (name, example)  # no link, no PDF
+            assert "FileData class" not in str(parameter["type"]), name
+    image = info["named_endpoints"]["/colorize_image"]["parameters"]
+    assert [p["example_input"] for p in image[1:4]] == [1.0, 1.0, 0.0]  # the defaults, not the minimum (gray)
+    from colorization.hints import parse_hints
+
+    assert parse_hints(image[5]["example_input"])  # the example hints are valid hints
+
+
+def test_times_are_said_once():
+    from webapp import texts
+
+    assert texts.about(0.3) == "under a second" and texts.about(7) == "about 7 s"

@@ -8,6 +8,7 @@ the API page, `view_api()` and the MCP tool list show.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import gradio as gr
 
@@ -30,17 +31,29 @@ HINTS_SCHEMA = {
 }
 
 
-def described(component: gr.components.Component, text: str, schema: dict | None = None) -> gr.components.Component:
-    """Replace the API description of an input component with one sentence (and its JSON schema, when given)."""
+def file_example(name: str) -> dict:
+    """What `gradio_client.handle_file(name)` sends for a local file: the API page shows it as that call."""
+    return {"path": name, "meta": {"_type": "gradio.FileData"}}
+
+
+def described(component: gr.components.Component, text: str, schema: dict | None = None,
+              example: Any = None) -> gr.components.Component:
+    """Replace the API description of an input component with one sentence (and its JSON schema, when given);
+    Gradio's FileData docstring goes from nested file types. `example` replaces the API page's example value
+    (Gradio's are links to GitHub, which this app refuses, and a PDF for a batch of photos)."""
     base = component.api_info_as_input
 
     def api_info_as_input() -> dict:
         info = copy.deepcopy(schema) if schema is not None else copy.deepcopy(base())
+        for definition in info.get("$defs", {}).values():
+            definition.pop("description", None)
         info["description"] = text
         info["additional_description"] = text
         return info
 
     component.api_info_as_input = api_info_as_input
+    if example is not None:
+        component.example_payload = lambda: copy.deepcopy(example)
     return component
 
 
@@ -49,13 +62,13 @@ def color_sliders(prefix: str, words: dict[str, str]) -> tuple[gr.Slider, gr.Sli
     return (
         described(gr.Slider(*defaults.INTENSITY_RANGE, value=defaults.INTENSITY, step=0.05, label="Color intensity",
                             elem_id=f"{prefix}-intensity", info="0 = gray, 1 = the network's colors, 2 = twice as strong."),
-                  words["intensity"]),
+                  words["intensity"], example=defaults.INTENSITY),
         described(gr.Slider(*defaults.SATURATION_RANGE, value=defaults.SATURATION, step=0.05, label="Saturation",
                             elem_id=f"{prefix}-saturation"),
-                  words["saturation"]),
+                  words["saturation"], example=defaults.SATURATION),
         described(gr.Slider(*defaults.HUE_RANGE, value=defaults.HUE, step=1, label="Hue shift (degrees)",
                             elem_id=f"{prefix}-hue"),
-                  words["hue"]),
+                  words["hue"], example=defaults.HUE),
     )
 
 
@@ -63,4 +76,4 @@ def render_size_slider(elem_id: str, words: dict[str, str]) -> gr.Slider:
     return described(gr.Slider(*defaults.RENDER_SIZE_RANGE, value=defaults.RENDER_SIZE, step=defaults.RENDER_SIZE_STEP,
                                precision=0, label="Render size", elem_id=elem_id,
                                info="The network's input side; 224 is what it was trained on."),
-                     words["render_size"])
+                     words["render_size"], example=defaults.RENDER_SIZE)

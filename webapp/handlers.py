@@ -301,7 +301,7 @@ class ColorizeApp:
             return flag.is_set() or (self.demo is not None and not session_alive(self.demo, session))
 
         def report(update) -> None:
-            left = f" · about {texts.duration(update.seconds_left)} left" if update.seconds_left else ""
+            left = f" · {texts.about(update.seconds_left)} left" if update.seconds_left else ""
             progress(update.fraction, desc=update.describe() + left)
 
         folder = self.job_folder()
@@ -475,7 +475,7 @@ class ColorizeApp:
 
     def _render_info(self, size: int, cap: int | None, pixels: int) -> str:
         seconds = image_seconds(size, self.speeds, pixels)
-        text = f"The network's input side; 224 is what it was trained on. At {size}: about {texts.duration(seconds)}"
+        text = f"The network's input side; 224 is what it was trained on. At {size}: {texts.about(seconds)}"
         return text + (f" (up to {cap} for this photo)." if cap else ".")
 
     @shown_to_visitors
@@ -545,9 +545,9 @@ class ColorizeApp:
         options = VideoOptions(smoothing=_number(smoothing, "smoothing"), keyframes=_whole(keyframes, "keyframes"),
                                render_size=render_size)
         whole = video_seconds(info, options, self.speeds, ref.motion)
-        return (f"**{texts.video_facts(info)}.** The whole film should take about **{texts.duration(whole)}** "
-                f"here; the first {self.limits.quick_try_seconds:g} seconds about "
-                f"{texts.duration(whole * min(1.0, self.limits.quick_try_seconds / info.duration))}.")
+        return (f"**{texts.video_facts(info)}.** The whole film should take **{texts.about(whole)}** "
+                f"here; the first {self.limits.quick_try_seconds:g} seconds "
+                f"{texts.about(whole * min(1.0, self.limits.quick_try_seconds / info.duration))}.")
 
     @shown_to_visitors
     def on_video_run(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,

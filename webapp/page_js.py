@@ -1,8 +1,8 @@
 """Script run once when the page loads: what Gradio's before/after slider lacks for keyboards and screen readers.
 
 Gradio 6.31's ImageSlider divider cannot be focused or moved by keys, and both its images have alt="".
-This gives each divider a slider role, focus and arrow keys (it moves by synthesized mouse drags, the only
-input Gradio's d3-drag handler takes), and names the two images after the slider's label ("Before / after").
+A link to "/?view=api" does not open the API page either. This gives each divider a slider role, focus and arrow keys (it moves by synthesized mouse drags, the only
+input Gradio's d3-drag handler takes), and names the two images after the slider's label ("Before / after"), and opens the API page for such a link.
 """
 
 PAGE_JS = r"""
@@ -47,6 +47,13 @@ PAGE_JS = r"""
   };
   new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
   fix();
+  if (window.colorizeOpenApi) {  // a shared link to the API page (noted by PAGE_HEAD: Gradio drops it from the URL)
+    const poll = setInterval(() => {  // a click before Gradio is ready is lost: until the panel is there
+      if (document.querySelector('.api-docs')) return clearInterval(poll);
+      document.querySelector('button.show-api')?.click();
+    }, 500);
+    setTimeout(() => clearInterval(poll), 20000);
+  }
 }
 """
 
@@ -58,4 +65,5 @@ PAGE_CSS = """
   #hint-painter .html-container { padding: 0; }
 }
 """
-PAGE_HEAD = "<style>@media (max-width: 640px) { .main.app { padding-left: 8px; padding-right: 8px; } }</style>"
+PAGE_HEAD = ("<style>@media (max-width: 640px) { .main.app { padding-left: 8px; padding-right: 8px; } }</style>"
+             "<script>window.colorizeOpenApi = new URLSearchParams(location.search).get('view') === 'api';</script>")
