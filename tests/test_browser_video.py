@@ -21,7 +21,7 @@ def video_tab(page):
 
 def upload_film(page, clip: Path) -> str:
     page.locator("#video-in input[type=file]").set_input_files(str(clip))
-    page.get_by_text("The whole film should take about").wait_for()
+    page.get_by_text("The whole film should take").wait_for()
     page.wait_for_function("document.querySelectorAll('#video-preview img').length >= 2")
     return preview_src(page)
 
