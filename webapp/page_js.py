@@ -57,9 +57,11 @@ PAGE_JS = r"""
 }
 """
 
+# A progress line in a status box overflowed it (clipped on a phone, and axe's scrollable-region-focusable).
 # On a phone Gradio's page, accordion and HTML paddings leave the hint painter 276 of 390 pixels. Gradio scopes
 # the `css` it is given to its content (`.contain`); the page's own padding needs a style in the head.
 PAGE_CSS = """
+#gallery-film-status, #video-status { overflow: visible !important; min-height: 2.5em; }
 @media (max-width: 640px) {
   #hints-panel { padding: 6px; }
   #hint-painter .html-container { padding: 0; }
