@@ -342,7 +342,7 @@ class ColorizeApp:
         size = min(check_render_size(render_size), cap)
         photo, ref = self._new_photo(path, size, progress)
         after = photo.prediction.render(adjustments, PREVIEW_SIZE)
-        self._shown_now(request, (ref.key, adjustments, ()))
+        self._shown_now(request, (ref.key, adjustments, hash(())))
         slider = gr.update(maximum=cap, value=size, info=self._render_info(size, cap, width * height))
         photo.prediction.prepare_hints()  # now, so that the first stroke answers as fast as the next
         return (gr.update(value=(photo.before, after), visible=True), PREPARING, ref, slider,
@@ -379,7 +379,7 @@ class ColorizeApp:
             return painter.unchanged(), gr.skip(), *boxes
         photo = self._photo(ref)
         shown = photo.prediction.render(adjustments, painter.SIDE, strokes)
-        self._shown_now(request, (ref.key, adjustments, tuple(strokes)))
+        self._shown_now(request, (ref.key, adjustments, hash(tuple(strokes))))
         return painter.show(shown), PREPARING, *boxes
 
     @shown_to_visitors
@@ -407,7 +407,7 @@ class ColorizeApp:
             strokes = painter.strokes_for(painted, ref.key)
         except InputError:
             return gr.skip()
-        shown = (ref.key, adjustments, tuple(strokes))
+        shown = (ref.key, adjustments, hash(tuple(strokes)))
         if self._shown.get(self._session(request)) not in (None, shown):
             return gr.skip()
         photo = self._photo(ref)
@@ -429,7 +429,8 @@ class ColorizeApp:
         return getattr(request, "session_hash", None) or "direct"
 
     def _shown_now(self, request: gr.Request | None, shown: tuple) -> None:
-        """Remember what this visitor's page shows (photo, adjustments, strokes): the download must match it."""
+        """Remember what this visitor's page shows (photo, adjustments, the strokes' hash: a few bytes whatever
+        was painted), for the last 10,000 visitors: the download must match it."""
         with self._shown_lock:
             self._shown[self._session(request)] = shown
             self._shown.move_to_end(self._session(request))
@@ -457,7 +458,7 @@ class ColorizeApp:
             strokes = []
         after = fresh_photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
         fresh_photo.prediction.prepare_hints()
-        self._shown_now(request, (fresh.key, adjustments, tuple(strokes)))
+        self._shown_now(request, (fresh.key, adjustments, hash(tuple(strokes))))
         pixels = fresh_photo.prediction.L.size
         box = gr.update(value=size, info=self._render_info(size, cap, pixels)) if corrected else gr.skip()
         return (fresh_photo.before, after), PREPARING, fresh, box, painter.show(after, fresh.key, strokes)

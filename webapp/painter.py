@@ -21,7 +21,7 @@ import cv2
 import gradio as gr
 import numpy as np
 
-from colorization.hints import DEFAULT_SIZE, MAX_STROKES, Stroke, parse_hints
+from colorization.hints import DEFAULT_SIZE, MAX_POINTS, MAX_STROKES, Stroke, parse_hints
 
 # (color, name) of each swatch: the name is what a screen reader says and what a tooltip shows
 COLORS = [("#2b5fd9", "sky blue"), ("#3f9b4a", "leaf green"), ("#c8382e", "red"), ("#e3c04a", "gold"),
@@ -77,7 +77,7 @@ _JS = r"""
 const q = (s) => element.querySelector(s);
 const img = q('.hp-photo'), canvas = q('.hp-strokes'), busy = q('.hp-busy'), empty = q('.hp-empty');
 const undo = q('.hp-undo'), clear = q('.hp-clear');
-const MAX_STROKES = __MAX_STROKES__, MAX_POINTS = 400;
+const MAX_STROKES = __MAX_STROKES__, MAX_POINTS = __MAX_POINTS__;  // per stroke: all strokes stay within the API's limit
 let color = element.querySelector('.hp-swatch').dataset.color, size = __SIZE__, current = null, waiting = null;
 
 function value() { const v = props.value; return (v && typeof v === 'object') ? v : {photo: null, strokes: []}; }
@@ -135,7 +135,8 @@ canvas.addEventListener('pointermove', (e) => {
   if (!current) return;
   const p = at(e), last = current.points[current.points.length - 1];
   if (Math.hypot((p[0] - last[0]) * canvas.clientWidth, (p[1] - last[1]) * canvas.clientHeight) < 3) return;
-  if (current.points.length < MAX_POINTS) current.points.push(p);
+  current.points.push(p);
+  if (current.points.length > MAX_POINTS) current.points = current.points.filter((_, i, all) => i % 2 === 0 || i === all.length - 1);
   draw();
 });
 canvas.addEventListener('pointerup', () => {
@@ -178,7 +179,8 @@ def painter(elem_id: str) -> gr.HTML:
     sizes = "".join(f'<button type="button" class="hp-size" data-size="{s:g}" '
                     f'aria-pressed="{"true" if i == 0 else "false"}">{name}</button>'
                     for i, (name, s) in enumerate(SIZES))
-    js = _JS.replace("__MAX_STROKES__", str(MAX_STROKES)).replace("__SIZE__", f"{SIZES[0][1]:g}")
+    js = (_JS.replace("__MAX_STROKES__", str(MAX_STROKES)).replace("__MAX_POINTS__", str(MAX_POINTS // MAX_STROKES))
+          .replace("__SIZE__", f"{SIZES[0][1]:g}"))
     return gr.HTML({"photo": None, "strokes": []}, html_template=_TEMPLATE.format(
         swatches=swatches, sizes=sizes, empty=EMPTY_TEXT), css_template=_CSS, js_on_load=js,
         elem_id=elem_id, apply_default_css=False, background="", rendered=0)
