@@ -17,20 +17,25 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from colorization import ColorizationError, Colorizer  # noqa: E402
 from colorization.controls import KEYFRAMES, SMOOTHING  # noqa: E402
-from webapp import texts  # noqa: E402
-from webapp.components import HINTS_SCHEMA, color_sliders, described, render_size_slider, slider  # noqa: E402
+from webapp import painter, texts  # noqa: E402
+from webapp.components import (HINTS_SCHEMA, color_sliders, described, file_example,  # noqa: E402
+                               render_size_slider, slider)
 from webapp.guard import RefuseLinks  # noqa: E402
-from webapp.handlers import EXAMPLES, ColorizeApp  # noqa: E402
+from webapp.handlers import DOWNLOAD, EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
+from webapp.page_js import PAGE_CSS, PAGE_HEAD, PAGE_JS  # noqa: E402
 from webapp.sweep import start_sweeper, sweep_leftovers  # noqa: E402
 from webapp.uploads import upload_folder  # noqa: E402
 
 log = logging.getLogger("colorization.app")
 PRIVATE = dict(api_visibility="private")
 # Gradio's default theme, readable: its subdued gray (#bbbbc2) has a contrast of 1.9 on white, its orange accent
-# on a selected tab 2.8; neutral-600 and primary-700 reach 7.7 and 5.2.
-THEME = gr.themes.Default().set(body_text_color_subdued="*neutral_600", color_accent="*primary_700")
-HINT_COLORS = ["#2b5fd9", "#3f9b4a", "#c8382e", "#e3c04a", "#8a5a3c", "#e8b596", "#7a7f87"]  # sky, leaf, red, gold, brown, skin, slate
+# on a selected tab 2.8, white on its primary (orange-500) and stop (red-500) buttons 2.8 and 3.8; neutral-600,
+# primary-700 and red-700 reach 7.7, 5.2 and 6.5.
+THEME = gr.themes.Default().set(body_text_color_subdued="*neutral_600", color_accent="*primary_700",
+                                button_primary_background_fill="*primary_700",
+                                button_primary_background_fill_hover="*primary_800",
+                                button_cancel_background_fill="#b91c1c", button_cancel_background_fill_hover="#991b1b")
 RAW = dict(preprocess=False)  # handlers see file values as sent and check them themselves (webapp.uploads)
 
 
@@ -74,30 +79,31 @@ def image_tab(app: ColorizeApp) -> None:
     words = texts.parameters(limits)
     with gr.Row(equal_height=False):
         image_in = described(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                                      label="Grayscale photo", height=360, elem_id="image-in"), words["image"])
-        slider = gr.ImageSlider(label="Before / after", buttons=["fullscreen"], max_height=600,
-                                elem_id="result-slider", interactive=False, visible=False)
-    download = gr.DownloadButton("Download full resolution (PNG)", elem_id="download", interactive=False)
+                                      label="Grayscale photo", height=360, elem_id="image-in"), words["image"],
+                             example=file_example("old-photo.jpg"))
+        slider = gr.ImageSlider(label="Before / after", buttons=["fullscreen"], max_height=600, format="jpeg",
+                                elem_id="result-slider", interactive=False, visible=False)  # webp: 1.3 s, jpeg: 0.05
+    download = gr.DownloadButton(DOWNLOAD, elem_id="download", interactive=False)
     with gr.Accordion("A color is wrong? Paint hints", open=False, elem_id="hints-panel"):
-        gr.Markdown("Pick a color and paint a stroke (or click) where that color belongs: it spreads over the region "
-                    "up to its edges, keeps the photo's own lightness, and the result follows after each stroke. "
-                    "Undo strokes with the editor's arrow; the download includes the hints.")
-        editor = gr.ImageEditor(label="Paint on your photo", type="numpy", image_mode="RGBA", format="png",
-                                sources=[], layers=False, transforms=[], elem_id="hint-editor", height=420,
-                                brush=gr.Brush(colors=[(c, 0.75) for c in HINT_COLORS], color_mode="defaults"))
-        clear_hints = gr.Button("Clear all hints", size="sm")
-    hints = described(gr.JSON(visible=False), words["hints"], HINTS_SCHEMA)
+        gr.Markdown("Pick a color and paint a stroke (or tap) on the photo where that color belongs: it spreads over "
+                    "the region up to its edges and keeps the photo's own lightness. The result follows after each "
+                    "stroke, here and above; the download includes the hints.")
+        hint_painter = painter.painter("hint-painter")
+    hints = described(gr.JSON(visible=False, label="hints"), words["hints"], HINTS_SCHEMA,
+                      example=[{"points": [[0.5, 0.3], [0.6, 0.3]], "color": "#2b5fd9", "size": 0.02}])
     with gr.Row():
         with gr.Column():
             controls = color_sliders("image", words)
         with gr.Column():
             render_size = render_size_slider("render-size", words)
-            gr.Examples([[str(p)] for p in photos], inputs=[image_in], label="Or pick one",
-                        example_labels=[p.stem for p in photos])
+            picked = gr.Examples([[str(p)] for p in photos], inputs=[image_in], label="Or pick one",
+                                 example_labels=[p.stem for p in photos])
     with gr.Accordion(f"Several photos at once (up to {limits.max_batch_files})", open=False):
-        many_in = described(gr.File(file_count="multiple", file_types=["image"], label="Photos"), words["files"])
+        many_in = described(gr.File(file_count="multiple", file_types=["image"], label="Photos"), words["files"],
+                            example=[file_example("photo-1.jpg"), file_example("photo-2.jpg")])
         many_go = gr.Button("Colorize all (same settings)")
-        many_out, many_report = gr.File(label="Colorized photos (zip)"), gr.Markdown()
+        # hidden until there is a zip: Gradio's empty file box has an aria-label without a role (axe: serious)
+        many_out, many_report = gr.File(label="Colorized photos (zip)", visible=False), gr.Markdown()
     photo = gr.State(None)
 
     inputs = [image_in, *controls, render_size]
@@ -105,17 +111,27 @@ def image_tab(app: ColorizeApp) -> None:
                                    **RAW)
     gr.Button(visible=False).click(app.colorize_batch, [many_in, *controls, render_size], [many_out],
                                    api_name="colorize_batch", **RAW)
-    cleared = [image_in, slider, download, photo, editor]
-    image_in.upload(app.on_upload, inputs, [slider, download, photo, render_size, editor], trigger_mode="always_last",
-                    **RAW, **PRIVATE).failure(app.on_upload_failed, None, cleared, **PRIVATE)
-    image_in.clear(app.on_upload_failed, None, cleared, **PRIVATE)
-    gr.on([c.input for c in controls] + [editor.input], app.on_controls, [photo, *controls, editor], [slider],
-          trigger_mode="always_last", **RAW, **PRIVATE).then(
-        app.on_download, [photo, *controls, editor], [download], trigger_mode="always_last", **RAW, **PRIVATE)
-    clear_hints.click(app.on_clear_hints, [editor], [editor], **RAW, **PRIVATE)
+    shows, painted = [photo, *controls, hint_painter], [slider, download, photo, render_size, hint_painter]
+    # an upload, and a picked example (which fires no .upload; .change would fire twice for an upload)
+    for arrival in (image_in.upload, picked.load_input_event.then):
+        arrived = arrival(app.on_upload, inputs, painted, trigger_mode="always_last", show_progress_on=[slider], **RAW,
+                          **PRIVATE)
+        arrived.success(app.on_download, shows, [download], trigger_mode="always_last", show_progress="hidden",
+                        **RAW, **PRIVATE)
+        arrived.failure(app.on_upload_failed, None, [image_in, *painted], **PRIVATE)
+    image_in.clear(app.on_upload_failed, None, [image_in, *painted], **PRIVATE)
+    # the painter first (a stroke's result where it was painted), then the slider, then the PNG
+    moved = gr.on([c.input for c in controls] + [hint_painter.input], app.on_controls, shows,
+                  [hint_painter, download, *controls], trigger_mode="always_last", show_progress="hidden", **RAW,
+                  **PRIVATE).success(app.on_preview, shows, [slider], trigger_mode="always_last",
+                                     show_progress="minimal", **RAW, **PRIVATE)
+    moved.success(app.on_download, shows, [download], trigger_mode="always_last", show_progress="hidden", **RAW,
+                  **PRIVATE)
     render_size.input(app.on_render_info, [photo, render_size], [render_size], queue=False, **RAW, **PRIVATE)
-    render_size.release(app.on_render_size, [photo, *controls, render_size, editor], [slider, download, photo],
-                        trigger_mode="always_last", **RAW, **PRIVATE)
+    resized = render_size.input(app.on_render_size, [photo, *controls, render_size, hint_painter], painted,
+                                trigger_mode="always_last", show_progress_on=[slider], **RAW, **PRIVATE)
+    resized.success(app.on_download, shows, [download], trigger_mode="always_last", show_progress="hidden", **RAW,
+                    **PRIVATE)
     many_go.click(app.on_batch, [many_in, *controls, render_size], [many_out, many_report], **RAW, **PRIVATE)
 
 
@@ -123,16 +139,18 @@ def video_tab(app: ColorizeApp) -> None:
     """Upload, a preview frame with the time it will take, a test run, the whole film, cancel."""
     limits, words = app.limits, texts.parameters(app.limits)
     gr.Markdown("Every frame is colorized, with colors held steady from frame to frame; sound, frame rate and length "
-                f"are kept. {texts.video_limits(limits)}")
+                f"are kept. Films {texts.video_limits(limits)}.")
     with gr.Row(equal_height=False):
-        video_in = described(gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in"), words["video"])
+        video_in = described(gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in"), words["video"],
+                             example=file_example("old-film.mp4"))
         preview = gr.ImageSlider(label="Preview: one frame", max_height=400, elem_id="video-preview", interactive=False,
-                                 visible=False)
+                                 visible=False, format="jpeg")
     estimate = gr.Markdown(elem_id="video-estimate")
     with gr.Row():
-        go = gr.Button("Colorize the whole video", variant="primary", interactive=False)
-        trial = gr.Button(f"Try the first {limits.quick_try_seconds:g} seconds", interactive=False)
-        cancel = gr.Button("Cancel", variant="stop", interactive=False)
+        go = gr.Button("Colorize the whole video", variant="primary", interactive=False, elem_id="video-go")
+        trial = gr.Button(f"Try the first {limits.quick_try_seconds:g} seconds", interactive=False,
+                          elem_id="video-trial")
+        cancel = gr.Button("Cancel", variant="stop", interactive=False, elem_id="video-cancel")
     status = gr.Markdown(elem_id="video-status")
     video_out = gr.Video(label="Colorized video", buttons=["download"], elem_id="video-out", interactive=False,
                          visible=False)
@@ -147,18 +165,26 @@ def video_tab(app: ColorizeApp) -> None:
 
     inputs, buttons = [video_in, *controls, smoothing, keyframes, render_size], [go, trial, cancel]
     gr.Button(visible=False).click(app.colorize_video, inputs, [video_out], api_name="colorize_video", **RAW)
-    video_in.upload(app.on_video_upload, inputs, [preview, estimate, video, go, trial], **RAW, **PRIVATE)
-    gr.on([c.input for c in controls], app.on_video_controls, [video, *controls], [preview],
+    loaded = [preview, estimate, video, go, trial, video_out, status]
+    arrived = video_in.upload(app.on_video_upload, inputs, loaded, trigger_mode="always_last", **RAW, **PRIVATE)
+    arrived.failure(app.on_video_failed, None, [video_in, *loaded], **PRIVATE)
+    video_in.clear(app.on_video_failed, None, [video_in, *loaded], **PRIVATE)
+    gr.on([c.input for c in controls], app.on_video_controls, [video, *controls], [preview, *controls],
           trigger_mode="always_last", **RAW, **PRIVATE)
-    gr.on([smoothing.input, keyframes.input, render_size.input], app.on_video_settings,
-          [video, smoothing, keyframes, render_size], [estimate], trigger_mode="always_last", **RAW, **PRIVATE)
+    settings = [smoothing, keyframes, render_size]
+    gr.on([s.input for s in settings], app.on_video_settings, [video, *settings], [estimate, *settings],
+          trigger_mode="always_last", **RAW, **PRIVATE)
+    focus = "() => document.querySelector('#{} button, button#{}')?.focus()"  # a disabled button drops the focus
     jobs = [button.click(app.on_video_started, None, [video_out, status, *buttons], queue=False, **PRIVATE).then(
+        None, js=focus.format("video-cancel", "video-cancel")).then(
         handler, inputs, [video_out, status], concurrency_limit=None, **RAW, **PRIVATE)
         for button, handler in ((go, app.on_video_run), (trial, app.on_video_try))]
     for job in jobs:
-        job.then(app.on_video_finished, None, buttons, queue=False, **PRIVATE)
+        job.then(app.on_video_finished, [video], buttons, queue=False, **PRIVATE).then(
+            None, js=focus.format("video-go", "video-go"))
     cancel.click(app.on_cancel, None, [video_out, status, cancel], cancels=jobs, queue=False, **PRIVATE).then(
-        app.on_video_finished, None, buttons, queue=False, **PRIVATE)
+        app.on_video_finished, [video], buttons, queue=False, **PRIVATE).then(
+        None, js=focus.format("video-go", "video-go"))
 
 
 def gallery_tab(app: ColorizeApp) -> tuple[gr.Video, gr.Markdown]:
@@ -170,8 +196,10 @@ def gallery_tab(app: ColorizeApp) -> tuple[gr.Video, gr.Markdown]:
     gray_in = gr.Image(str(photos[0]), type="filepath", visible=False)
     compare = gr.ImageSlider(None if shown is None else (compared, shown), label=label or "Real colors / colorized",
                              max_height=480, elem_id="gallery-compare", interactive=False)  # the first example at once
-    gr.Examples([[str(p)] for p in photos], [gray_in], [compare], fn=app.gallery_example, cache_examples=True,
-                cache_mode="lazy", label="Photos", example_labels=[p.stem for p in photos])
+    # not Gradio's example cache: its lazy mode fails on an ImageSlider output ("'ImageSlider' object has no
+    # attribute 'info'"); the handler keeps each pair itself
+    gr.Examples([[str(p)] for p in photos], [gray_in], [compare], fn=app.gallery_example, cache_examples=False,
+                run_on_click=True, label="Photos", example_labels=[p.stem for p in photos])
     with gr.Row():
         gr.Video(str(film), label="Grayscale film", interactive=False, elem_id="gallery-film")
         film_out = gr.Video(label="Colorized film", interactive=False, elem_id="gallery-film-out", visible=False)
@@ -184,7 +212,8 @@ def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:
     start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds), keep=limits.keep_results_seconds)
     guard = Middleware(RefuseLinks, max_mcp_body=limits.max_mcp_request_mb << 20,
                        roots=lambda: [upload_folder(), EXAMPLES], quota=getattr(demo, "colorize_quota", None))
-    demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME,
+    demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME, js=PAGE_JS,
+                css=PAGE_CSS, head=PAGE_HEAD,
                 app_kwargs={"middleware": [guard]}, **options)
 
 

@@ -61,3 +61,12 @@ def photo() -> np.ndarray:
     from colorization.images import load_image
 
     return load_image(EXAMPLES / "images" / "originals" / "astronaut.jpg").pixels
+
+
+@pytest.fixture(scope="session")
+def site(brightness_colorizer):
+    """(browser, url): the app served around the brightness model, and headless Chromium (browser tests)."""
+    from support.browser import launch
+
+    with launch(brightness_colorizer) as served:
+        yield served

@@ -147,40 +147,38 @@ def test_the_full_size_render_and_png_encode_happen_inside_the_photo_room(photo_
                         ("on_upload", [uploaded, *PHOTO_SETTINGS]),
                         ("on_render_size", [None, 1.0, 1.0, 0.0, 256, None]),
                         ("on_controls", [None, 1.2, 1.0, 0.0, None]),
+                        ("on_preview", [None, 1.2, 1.0, 0.0, None]),
                         ("on_download", [None, 1.2, 1.0, 0.0, None])):
         seen.clear()
         answer = raw.call(url, raw.fn_index(demo, event), data, session_hash=session)
         assert not answer.refused, (event, answer)
-        assert {kind for kind, _ in seen} >= ({"render", "encode"} if event != "on_controls" else {"render"}), event
+        encodes = event in ("colorize_image", "on_download")  # the page's PNG is made by on_download alone
+        assert {kind for kind, _ in seen} >= ({"render", "encode"} if encodes else {"render"}), event
         assert all(inside == 1 for _, inside in seen), (event, seen)  # never outside the room
     assert handlers.image_room.occupancy == (0, 0)
 
 
-def test_an_editor_value_listing_2000_layers_is_refused_before_any_decoding(photo_app, tmp_path, monkeypatch):
-    import webapp.handlers as handlers_module
-
+def test_a_painter_value_of_thousands_of_strokes_does_no_work(photo_app, tmp_path):
+    """The page's painter sends strokes in the API's hints format; more than the hints allow is dropped before
+    any render (the page keeps what it shows), and what the painter really sends renders in the photo room."""
     url, demo, handlers, seen = photo_app
     photo = tmp_path / "p.png"
     Image.new("L", (64, 48), 90).save(photo)
     uploaded = file_value(in_uploads(photo, "p.png"))
-    layer = tmp_path / "layer.png"
-    Image.new("RGBA", (1414, 1414), (200, 30, 30, 255)).save(layer)
-    painted = file_value(in_uploads(layer, "layer.png"))
-    session = "layers01"
-    assert not raw.call(url, raw.fn_index(demo, "on_upload"), [uploaded, *PHOTO_SETTINGS], session_hash=session).refused
-    decoded = []
-    load = handlers_module.load_image
-    monkeypatch.setattr(handlers_module, "load_image", lambda *a, **k: decoded.append(a) or load(*a, **k))
-    editor = {"background": uploaded, "layers": [painted] * 2000, "composite": None}
-    for event in ("on_controls", "on_download", "on_render_size"):
-        data = [None, 1.0, 1.0, 0.0, editor] if event != "on_render_size" else [None, 1.0, 1.0, 0.0, 224, editor]
-        answer = raw.call(url, raw.fn_index(demo, event), data, session_hash=session)
-        assert answer.refused and answer.error == "The hint editor has 1 layer; this request sent 2000.", answer
-    assert decoded == []
-    one = {"background": uploaded, "layers": [painted], "composite": None}  # what the page sends: it works
+    session = "strokes01"
+    answer = raw.call(url, raw.fn_index(demo, "on_upload"), [uploaded, *PHOTO_SETTINGS], session_hash=session)
+    assert not answer.refused
+    key = next(v["value"]["photo"] for v in answer.data if isinstance(v, dict) and isinstance(v.get("value"), dict))
+    stroke = {"points": [[0.5, 0.5]] * 5, "color": "#c81e1e", "size": 0.02}
+    flood = {"photo": key, "strokes": [stroke] * 2000}
+    for event in ("on_controls", "on_preview", "on_download"):
+        seen.clear()
+        answer = raw.call(url, raw.fn_index(demo, event), [None, 1.0, 1.0, 0.0, flood], session_hash=session)
+        assert not answer.refused and not seen, (event, answer, seen)  # nothing rendered, nothing encoded
     seen.clear()
+    one = {"photo": key, "strokes": [stroke]}
     answer = raw.call(url, raw.fn_index(demo, "on_controls"), [None, 1.0, 1.0, 0.0, one], session_hash=session)
-    assert not answer.refused and len(decoded) == 1 and all(inside == 1 for _, inside in seen)
+    assert not answer.refused and seen and all(inside == 1 for _, inside in seen)
 
 
 def call_as(url: str, index: int, data: list, session: str, address: str | None = None, timeout: float = 120):

@@ -1,5 +1,7 @@
 """The app's handlers and helpers called directly, without a server: what a newcomer changes first."""
 
+import base64
+import io
 import os
 import threading
 import time
@@ -197,20 +199,25 @@ def test_the_page_says_which_weights_answer(fixed_colorizer):
 
     from colorization import Colorizer
 
-    assert f"custom weights: {fixed_colorizer.files.origin}" in texts.model_status(fixed_colorizer)
+    assert "custom weights (a local copy)" in texts.model_status(fixed_colorizer)  # no server path
+    assert fixed_colorizer.files.origin not in texts.model_status(fixed_colorizer)
     released = Colorizer(fixed_colorizer.backend, replace(fixed_colorizer.files, released=True))
     assert "released weights (verified)" in texts.model_status(released)
     assert texts.model_status(None) == "Model: not loaded."
 
 
 def test_an_upload_fits_the_render_size_slider_and_tells_its_cost(handlers):
-    _, download, ref, slider, editor = handlers.on_upload({"path": str(EXAMPLES / "images" / "coins.png")},
-                                                         1.0, 1.0, 0.0, 1024)
+    _, download, ref, slider, painted = handlers.on_upload({"path": str(EXAMPLES / "images" / "coins.png")},
+                                                          1.0, 1.0, 0.0, 1024)
     width, height = Image.open(EXAMPLES / "images" / "coins.png").size
     assert slider["maximum"] == render_size_cap(width, height) == slider["value"] < 1024  # no larger than the photo
-    assert "At 384: about" in slider["info"] and "up to 384 for this photo" in slider["info"]
-    assert download["interactive"] and Path(download["value"]).is_file() and ref.render_size == 384
-    assert editor["background"].shape[:2] == (height, width) and editor["layers"] == []
+    assert "At 384: " in slider["info"] and "up to 384 for this photo" in slider["info"]
+    assert not download["interactive"] and ref.render_size == 384  # the PNG follows (on_download)
+    assert painted["value"] == {"photo": ref.key, "strokes": []}  # a new photo: no strokes, nothing to undo
+    shown = Image.open(io.BytesIO(base64.b64decode(painted["background"].split(",", 1)[1])))
+    assert shown.size == (width, height)
+    offered = handlers.on_download(ref, 1.0, 1.0, 0.0, painted["value"])
+    assert offered["interactive"] and Path(offered["value"]).is_file()
 
 
 def test_the_batch_page_names_each_skipped_file_and_why(handlers, tmp_path):
@@ -227,15 +234,9 @@ def test_the_batch_page_names_each_skipped_file_and_why(handlers, tmp_path):
         target.write_bytes(path.read_bytes())
         uploaded.append({"path": str(target)})
     archive, report = handlers.on_batch(uploaded, 1.0, 1.0, 0.0, 224)
+    archive = archive["value"]
     assert Path(archive).is_file()
     assert report == "**Skipped:**\n- bad.jpg: This file is not an image we can read (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)."
-
-
-def test_a_painted_layer_must_be_an_upload_too(handlers):
-    photo = Photo(handlers.colorizer.predict(np.zeros((20, 30), np.uint8)), np.zeros((20, 30, 3), np.uint8), "p.png")
-    with pytest.raises(InputError, match="not available on the server"):
-        handlers._painted({"layers": [{"path": "/etc/passwd"}]}, photo)
-    assert handlers._painted({"layers": []}, photo) is None and handlers._painted(None, photo) is None
 
 
 def test_a_film_cannot_be_cut_into_empty_pieces():

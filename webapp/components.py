@@ -8,6 +8,7 @@ the API page, `view_api()` and the MCP tool list show.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import gradio as gr
 
@@ -31,17 +32,29 @@ HINTS_SCHEMA = {
 }
 
 
-def described(component: gr.components.Component, text: str, schema: dict | None = None) -> gr.components.Component:
-    """Replace the API description of an input component with one sentence (and its JSON schema, when given)."""
+def file_example(name: str) -> dict:
+    """What `gradio_client.handle_file(name)` sends for a local file: the API page shows it as that call."""
+    return {"path": name, "meta": {"_type": "gradio.FileData"}}
+
+
+def described(component: gr.components.Component, text: str, schema: dict | None = None,
+              example: Any = None) -> gr.components.Component:
+    """Replace the API description of an input component with one sentence (and its JSON schema, when given);
+    Gradio's FileData docstring goes from nested file types. `example` replaces the API page's example value
+    (Gradio's are links to GitHub, which this app refuses, and a PDF for a batch of photos)."""
     base = component.api_info_as_input
 
     def api_info_as_input() -> dict:
         info = copy.deepcopy(schema) if schema is not None else copy.deepcopy(base())
+        for definition in info.get("$defs", {}).values():
+            definition.pop("description", None)
         info["description"] = text
         info["additional_description"] = text
         return info
 
     component.api_info_as_input = api_info_as_input
+    if example is not None:
+        component.example_payload = lambda: copy.deepcopy(example)
     return component
 
 
@@ -49,7 +62,7 @@ def slider(control: Control, elem_id: str, words: dict[str, str] | None = None) 
     """A control's slider: range, step, default, label and info from the table; its API sentence from `words`."""
     component = gr.Slider(control.low, control.high, value=control.default, step=control.step, label=control.label,
                           info=control.info, elem_id=elem_id, precision=0 if control.whole else None)
-    return described(component, (words or {}).get(control.name, control.help))
+    return described(component, (words or {}).get(control.name, control.help), example=control.default)
 
 
 def color_sliders(prefix: str, words: dict[str, str]) -> tuple[gr.Slider, gr.Slider, gr.Slider]:

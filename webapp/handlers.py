@@ -18,22 +18,23 @@ import subprocess
 import tempfile
 import threading
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import numpy as np
 
-from colorization import Adjustments, Colorizer, InputError, defaults, quantize
+from colorization import Adjustments, Cancelled, Colorizer, InputError, defaults, quantize
 from colorization.estimate import Speeds, image_seconds, video_seconds
 from colorization.ffmpeg import grab_frame, trim
-from colorization.hints import HintMap, from_layer, parse_hints
+from colorization.hints import parse_hints
 from colorization.images import load_image, read_size, save_image
 from colorization.outputs import atomic_write, plan_names
 from colorization.pipeline import check_render_size, fit_within
 from colorization.video import VideoOptions, check_video, colorize_video, sample_motion
 
-from . import texts
+from . import fields, painter, texts
 from .failures import shown_to_visitors, visitor_error
 from .gradio_internals import current_caller, session_alive
 from .limits import AppLimits
@@ -49,8 +50,9 @@ log = logging.getLogger("colorization.app")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PREVIEW_SIZE = defaults.PREVIEW_SIZE
 VIDEO_PREVIEW_SIZE = 1024
-EDITOR_SIZE = 1024  # long side of the photo in the hint editor; painted layers come back at this size
-MAX_LAYERS = 1  # the editor is built with layers=False
+DOWNLOAD = "Download full resolution (PNG)"
+CANCELLED = "Cancelled: the job was stopped and its files deleted."
+PREPARING = gr.update(interactive=False, label="Preparing the PNG…")  # a download must be the result on screen
 
 
 def _adjustments(intensity: Any, saturation: Any, hue: Any) -> Adjustments:
@@ -69,17 +71,6 @@ def _whole(value: Any, name: str) -> int:
     if not math.isfinite(number) or number != int(number):
         raise InputError(f"{name} must be a whole number, got {value!r}")
     return int(number)
-
-
-def _layers(editor: Any) -> list:
-    """The painted layers of the page's editor value; it has one layer, so one is all a request may send."""
-    layers = editor.get("layers") if isinstance(editor, dict) else None
-    if not layers:
-        return []
-    if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
-        raise InputError(f"The hint editor has {MAX_LAYERS} layer; this request sent "
-                         f"{len(layers) if isinstance(layers, list) else 'something else'}.")
-    return layers
 
 
 def _gray_to_rgb(pixels: np.ndarray) -> np.ndarray:
@@ -121,6 +112,10 @@ class ColorizeApp:
         self.demo: gr.Blocks | None = None  # set by build_app: disconnect detection reads its queue
         self._cancel_flags: dict[str, threading.Event] = {}
         self._film_lock = threading.Lock()
+        self._shown: OrderedDict[str, tuple] = OrderedDict()  # session -> what its page shows (`_shown_now`)
+        self._shown_lock = threading.Lock()
+        self._gallery: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}  # example name -> its pair, made once
+        self._gallery_lock = threading.Lock()
 
     def check_int8_in_background(self, time_limit: float = 900.0) -> threading.Thread | None:
         """Build and check the int8 network in a low-priority child process while fp32 serves; swap it
@@ -208,9 +203,10 @@ class ColorizeApp:
         photo, _ = self._new_photo(ref.source, ref.render_size, key=ref.key)
         return photo
 
-    def _save_png(self, photo: Photo, adjustments: Adjustments, hints: Any = None) -> str:
+    def _save_png(self, photo: Photo, adjustments: Adjustments, hints: Any = None,
+                  full: np.ndarray | None = None) -> str:
         target = (photo.folder or self.job_folder()) / f"{Path(photo.name).stem[:80] or 'image'}-colorized.png"
-        full = photo.prediction.render(adjustments, hints=hints)
+        full = photo.prediction.render(adjustments, hints=hints) if full is None else full
         with in_use(target.parent):  # an hour-old photo's folder may have been swept: made again
             target.parent.mkdir(parents=True, exist_ok=True)
             return self._charged(save_image(full, target, icc_profile=photo.icc_profile, exif=photo.exif,
@@ -335,7 +331,7 @@ class ColorizeApp:
             return flag.is_set() or (self.demo is not None and not session_alive(self.demo, session)) or unread()
 
         def report(update) -> None:
-            left = f" · about {texts.duration(update.seconds_left)} left" if update.seconds_left else ""
+            left = f" · {texts.about(update.seconds_left)} left" if update.seconds_left else ""
             progress(update.fraction, desc=update.describe() + left)
 
         folder = self.job_folder()
@@ -364,8 +360,11 @@ class ColorizeApp:
 
     @shown_to_visitors
     def on_upload(self, image: Any, intensity: float, saturation: float, hue: float, render_size: int,
-                  progress: gr.Progress = gr.Progress()):
-        """A photo arrived: predict once, show before/after, offer the download, fit the render-size slider."""
+                  request: gr.Request = None, progress: gr.Progress = gr.Progress()):
+        """A photo arrived (uploaded, pasted or an example picked): predict once, show before/after in the
+        slider and the painter, fit the render-size slider; the download follows (`on_download`)."""
+        if image is None:
+            return self.on_upload_failed()[1:]
         adjustments = _adjustments(intensity, saturation, hue)
         path = upload_path(image, "a photo", self.roots())
         width, height = self._check_photo_size(path)
@@ -374,93 +373,146 @@ class ColorizeApp:
         with self._in_room(self.image_room, progress):
             photo, ref = self._new_photo(path, size)
             after = photo.prediction.render(adjustments, PREVIEW_SIZE)
-            png = self._save_png(photo, adjustments)
             photo.prediction.prepare_hints()  # now, so that the first stroke answers as fast as the next
+        self._shown_now(request, (ref.key, adjustments, hash(())))
         slider = gr.update(maximum=cap, value=size, info=self._render_info(size, cap, width * height))
-        editor = {"background": fit_within(photo.before, EDITOR_SIZE), "layers": [], "composite": None}
-        return (gr.update(value=(photo.before, after), visible=True), gr.update(value=png, interactive=True), ref, slider,
-                editor)
+        return (gr.update(value=(photo.before, after), visible=True), PREPARING, ref, slider,
+                painter.show(after, ref.key))
 
     @staticmethod
     def on_upload_failed():
         """Cleared, or an upload was refused: no broken thumbnail, no stale result, nothing to download."""
-        return None, gr.update(value=None, visible=False), gr.update(value=None, interactive=False), None, None
+        return (None, gr.update(value=None, visible=False), gr.update(value=None, interactive=False, label=DOWNLOAD),
+                None, gr.skip(), painter.cleared())
+
+    def _settings(self, intensity: Any, saturation: Any, hue: Any) -> tuple[Adjustments | None, list]:
+        """The adjustments as the boxes show them (clamped), or None for an empty box; and each box's update."""
+        values = [fields.field(v, name) for v, name in ((intensity, "intensity"), (saturation, "saturation"),
+                                                       (hue, "hue"))]
+        boxes = [fields.box(*value) for value in values]
+        if any(number is None for number, _ in values):
+            return None, boxes
+        return Adjustments(*(number for number, _ in values)), boxes
 
     @shown_to_visitors
-    def on_controls(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float, editor: Any = None):
-        """A color control moved or a hint was painted: re-render the preview from the cached prediction
-        (no network; a new hint solves its correction, about a quarter of a second)."""
-        if ref is None:
-            return gr.skip()
-        adjustments = _adjustments(intensity, saturation, hue)
-        _layers(editor)  # refused before waiting in line
+    def on_controls(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, painted: Any = None,
+                    request: gr.Request = None):
+        """A color control moved or a hint was painted: the painter shows the new result first (rendered at its
+        own size from the cached prediction, no network); the slider (`on_preview`) and the download
+        (`on_download`) follow. A typed value out of range is clamped and written back to its box; an empty
+        box changes nothing."""
+        adjustments, boxes = self._settings(intensity, saturation, hue)
+        if ref is None or adjustments is None:
+            return painter.unchanged(), gr.skip(), *boxes
+        try:
+            strokes = painter.strokes_for(painted, ref.key)
+        except InputError:
+            return painter.unchanged(), gr.skip(), *boxes
         with self._in_room(self.image_room, None):
             photo = self._photo(ref)
-            hints = self._painted(editor, photo)
-            return photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, hints)
+            shown = photo.prediction.render(adjustments, painter.SIDE, strokes)
+        self._shown_now(request, (ref.key, adjustments, hash(tuple(strokes))))
+        return painter.show(shown), PREPARING, *boxes
 
     @shown_to_visitors
-    def on_download(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float, editor: Any = None):
-        """The full-resolution PNG for the current controls and hints, for the download button."""
-        if ref is None:
+    def on_preview(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, painted: Any = None):
+        """The before/after slider for the current controls and hints, at preview size."""
+        adjustments, _ = self._settings(intensity, saturation, hue)
+        if ref is None or adjustments is None:
             return gr.skip()
-        adjustments = _adjustments(intensity, saturation, hue)
-        _layers(editor)  # refused before waiting in line
+        try:
+            strokes = painter.strokes_for(painted, ref.key)
+        except InputError:
+            return gr.skip()
         with self._in_room(self.image_room, None):
             photo = self._photo(ref)
-            png = self._save_png(photo, adjustments, self._painted(editor, photo))
-        return gr.update(value=png, interactive=True)
+            return photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
 
-    def _painted(self, editor: Any, photo: Photo) -> HintMap | None:
-        """The hints painted in the page's editor, drawn on the photo's hint grid (None when nothing is painted)."""
-        layers = _layers(editor)
-        if not layers:
-            return None
-        paint = None
-        for layer in layers:
-            pixels = load_image(upload_path(layer, "a painted layer", self.roots()), max_pixels=EDITOR_SIZE**2 * 2).pixels
-            if pixels.ndim != 3 or pixels.shape[2] != 4:
-                raise InputError("A painted layer must be an RGBA image.")
-            paint = pixels if paint is None or paint.shape != pixels.shape else np.where(
-                pixels[..., 3:] >= 128, pixels, paint)
-        height, width = photo.prediction.hint_grid
-        hints = from_layer(paint, width, height)
-        return None if hints.empty else hints
+    @shown_to_visitors
+    def on_download(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, painted: Any = None,
+                    request: gr.Request = None):
+        """The full-resolution PNG of what the page shows, for the download button. It is offered only if
+        the page still shows these settings when it is ready: a newer change makes its own."""
+        adjustments, _ = self._settings(intensity, saturation, hue)
+        if ref is None or adjustments is None:
+            return gr.skip()
+        try:
+            strokes = painter.strokes_for(painted, ref.key)
+        except InputError:
+            return gr.skip()
+        shown = (ref.key, adjustments, hash(tuple(strokes)))
+
+        def stale() -> bool:  # checked between the steps: a newer change must not wait behind this one
+            return self._shown.get(self._session(request)) not in (None, shown)
+
+        if stale():
+            return gr.skip()
+        with self._in_room(self.image_room, None):
+            photo = self._photo(ref)
+            full = photo.prediction.render(adjustments, hints=strokes)
+            if stale():
+                return gr.skip()
+            png = self._save_png(photo, adjustments, strokes, full)
+        if stale():
+            return gr.skip()
+        return gr.update(value=png, interactive=True, label=DOWNLOAD)
 
     @staticmethod
-    def on_clear_hints(editor: Any):
-        """Remove every painted hint, keep the photo in the editor."""
-        background = editor.get("background") if isinstance(editor, dict) else None
-        return {"background": background, "layers": [], "composite": background}
+    def _session(request: gr.Request | None) -> str:
+        return getattr(request, "session_hash", None) or "direct"
+
+    def _shown_now(self, request: gr.Request | None, shown: tuple) -> None:
+        """Remember what this visitor's page shows (photo, adjustments, the strokes' hash: a few bytes whatever
+        was painted), for the last 10,000 visitors: the download must match it."""
+        with self._shown_lock:
+            self._shown[self._session(request)] = shown
+            self._shown.move_to_end(self._session(request))
+            while len(self._shown) > 10_000:
+                self._shown.popitem(last=False)
 
     @shown_to_visitors
-    def on_render_size(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float,
-                       render_size: int, editor: Any = None, progress: gr.Progress = gr.Progress()):
-        """The render size changed: run the network again at the new size (painted hints stay)."""
-        if ref is None:
-            return gr.skip(), gr.skip(), gr.skip()
-        size = check_render_size(render_size)
+    def on_render_size(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, render_size: Any,
+                       painted: Any = None, request: gr.Request = None, progress: gr.Progress = gr.Progress()):
+        """The render size changed (mouse, keys or a typed number): run the network again at the new size
+        (painted hints stay). A half-typed or empty number waits; one above the photo's cap is lowered to it."""
+        nothing = gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        photo = self.photos.get(ref.key) if ref is not None else None
+        cap = render_size_cap(*photo.prediction.L.shape[::-1]) if photo is not None else None
+        size, corrected = fields.field(render_size, "render_size", cap)
+        adjustments, _ = self._settings(intensity, saturation, hue)
+        if ref is None or size is None or adjustments is None:
+            return nothing
+        if size == ref.render_size and not corrected:
+            return nothing
         path = upload_path(str(ref.source), "a photo", self.roots())
-        adjustments = _adjustments(intensity, saturation, hue)
-        _layers(editor)  # refused before waiting in line
+        try:
+            strokes = painter.strokes_for(painted, ref.key)
+        except InputError:
+            strokes = []
         with self._in_room(self.image_room, progress):
-            photo, fresh = self._new_photo(path, size)
-            hints = self._painted(editor, photo)
-            pair = (photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, hints))
-            png = self._save_png(photo, adjustments, hints)
-        return pair, gr.update(value=png, interactive=True), fresh
+            fresh_photo, fresh = self._new_photo(path, size)
+            after = fresh_photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
+            fresh_photo.prediction.prepare_hints()
+        self._shown_now(request, (fresh.key, adjustments, hash(tuple(strokes))))
+        pixels = fresh_photo.prediction.L.size
+        box = gr.update(value=size, info=self._render_info(size, cap, pixels)) if corrected else gr.skip()
+        return (fresh_photo.before, after), PREPARING, fresh, box, painter.show(after, fresh.key, strokes)
 
     @shown_to_visitors
-    def on_render_info(self, ref: PhotoRef | None, render_size: int):
+    def on_render_info(self, ref: PhotoRef | None, render_size: Any):
         """The expected time beside the render-size slider, as it moves."""
         size = check_render_size(render_size)  # 1e308 is refused with a reason, not an overflow
         photo = self.photos.get(ref.key) if isinstance(ref, PhotoRef) else None
         pixels = photo.prediction.L.size if photo is not None else 0
+        if size is None:
+            low, high = defaults.RENDER_SIZE_RANGE
+            return gr.update(info=f"The network's input side: from {low} to {high}, a multiple of "
+                                  f"{defaults.RENDER_SIZE_STEP}.")
         return gr.update(info=self._render_info(size, None, pixels))
 
     def _render_info(self, size: int, cap: int | None, pixels: int) -> str:
         seconds = image_seconds(size, self.speeds, pixels)
-        text = f"The network's input side; 224 is what it was trained on. At {size}: about {texts.duration(seconds)}"
+        text = f"The network's input side; 224 is what it was trained on. At {size}: {texts.about(seconds)}"
         return text + (f" (up to {cap} for this photo)." if cap else ".")
 
     @shown_to_visitors
@@ -469,18 +521,24 @@ class ColorizeApp:
         """Several photos from the page: the zip, and the skipped files named on the page."""
         archive, problems = self._batch(files, intensity, saturation, hue, render_size, progress)
         report = ("**Skipped:**\n" + "\n".join(f"- {p}" for p in problems)) if problems else "All photos colorized."
-        return archive, report
+        return gr.update(value=archive, visible=True), report
 
     # ---- the page's video tab ------------------------------------------------------------------
 
     @shown_to_visitors
     def on_video_upload(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
                         keyframes: int, render_size: int, progress: gr.Progress = gr.Progress()):
-        """A film arrived: one colorized frame from its middle (kept for the sliders) and the time it will take."""
+        """A film arrived: one colorized frame from its middle (kept for the sliders) and the time it will take.
+        The last film's result and status go; cleared (None), the run buttons are disabled."""
         if video is None:
-            return gr.update(visible=False), "", None, gr.update(interactive=False), gr.update(interactive=False)
+            return self.on_video_failed()[1:]
         path = upload_path(video, "a video", self.roots())
-        info = check_video(path, self.limits.video)
+        try:
+            info = check_video(path, self.limits.video)
+        except InputError as exc:
+            if str(exc).startswith("This file is not a video we can read"):  # not ffmpeg's own words
+                raise InputError("This file is not a video we can read (MP4, MOV, WebM, AVI or MKV).") from None
+            raise
         size = check_render_size(render_size)
         with self._in_room(self.preview_room, progress):
             frame = grab_frame(path, info, info.duration / 2)
@@ -491,41 +549,53 @@ class ColorizeApp:
         adjustments = _adjustments(intensity, saturation, hue)
         pair = (photo.before, prediction.render(adjustments, VIDEO_PREVIEW_SIZE))
         text = self._video_estimate(ref, smoothing, keyframes, size)
-        return gr.update(value=pair, visible=True), text, ref, gr.update(interactive=True), gr.update(interactive=True)
+        return (gr.update(value=pair, visible=True), text, ref, gr.update(interactive=True),
+                gr.update(interactive=True), gr.update(value=None, visible=False), "")
+
+    @staticmethod
+    def on_video_failed():
+        """The film was cleared or refused: the input empties (one click to try another), nothing stale stays."""
+        return (None, gr.update(value=None, visible=False), "", None, gr.update(interactive=False),
+                gr.update(interactive=False), gr.update(value=None, visible=False), "")
 
     @shown_to_visitors
-    def on_video_controls(self, ref: PhotoRef | None, intensity: float, saturation: float, hue: float):
-        """A color control moved: the preview frame follows at once (no network)."""
-        if ref is None:
-            return gr.skip()
-        photo = self.photos.get(ref.key)
-        if photo is None:
-            return gr.skip()
-        return photo.before, photo.prediction.render(_adjustments(intensity, saturation, hue), VIDEO_PREVIEW_SIZE)
+    def on_video_controls(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any):
+        """A color control moved: the preview frame follows at once (no network); typed values are clamped."""
+        adjustments, boxes = self._settings(intensity, saturation, hue)
+        photo = self.photos.get(ref.key) if ref is not None else None
+        if photo is None or adjustments is None:
+            return gr.skip(), *boxes
+        return (photo.before, photo.prediction.render(adjustments, VIDEO_PREVIEW_SIZE)), *boxes
 
     @shown_to_visitors
-    def on_video_settings(self, ref: PhotoRef | None, smoothing: float, keyframes: int, render_size: int):
-        """Smoothing, keyframes or render size changed: the estimate follows."""
-        if ref is None:
-            return gr.skip()
-        return self._video_estimate(ref, smoothing, keyframes, check_render_size(render_size))
+    def on_video_settings(self, ref: PhotoRef | None, smoothing: Any, keyframes: Any, render_size: Any):
+        """Smoothing, keyframes or render size changed: the estimate follows; typed values are clamped."""
+        values = [fields.field(v, name) for v, name in ((smoothing, "smoothing"), (keyframes, "keyframes"),
+                                                       (render_size, "render_size"))]
+        boxes = [fields.box(*value) for value in values]
+        if ref is None or any(number is None for number, _ in values):
+            return gr.skip(), *boxes
+        return self._video_estimate(ref, *(number for number, _ in values)), *boxes
 
     def _video_estimate(self, ref: PhotoRef, smoothing: Any, keyframes: Any, render_size: int) -> str:
         info = check_video(ref.source, self.limits.video)
         options = VideoOptions(smoothing=_number(smoothing, "smoothing"), keyframes=_whole(keyframes, "keyframes"),
                                render_size=render_size)
         whole = video_seconds(info, options, self.speeds, ref.motion)
-        return (f"**{texts.video_facts(info)}.** The whole film should take about **{texts.duration(whole)}** "
-                f"here; the first {self.limits.quick_try_seconds:g} seconds about "
-                f"{texts.duration(whole * min(1.0, self.limits.quick_try_seconds / info.duration))}.")
+        return (f"**{texts.video_facts(info)}.** The whole film should take **{texts.about(whole)}** "
+                f"here; the first {self.limits.quick_try_seconds:g} seconds "
+                f"{texts.about(whole * min(1.0, self.limits.quick_try_seconds / info.duration))}.")
 
     @shown_to_visitors
     def on_video_run(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
                      keyframes: int, render_size: int, request: gr.Request = None,
                      progress: gr.Progress = gr.Progress()):
         """The page's 'Colorize the whole video': the film, and a status line."""
-        path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request,
-                                     progress)
+        try:
+            path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size,
+                                         request, progress)
+        except Cancelled:
+            return gr.update(value=None, visible=False), CANCELLED
         return gr.update(value=path, visible=True), "Done." + "".join(f" {w}" for w in warnings)
 
     @shown_to_visitors
@@ -534,8 +604,11 @@ class ColorizeApp:
                      progress: gr.Progress = gr.Progress()):
         """The page's quick test: the first few seconds, to check the colors before a long run."""
         seconds = self.limits.quick_try_seconds
-        path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request,
-                                     progress, seconds=seconds)
+        try:
+            path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size,
+                                         request, progress, seconds=seconds)
+        except Cancelled:
+            return gr.update(value=None, visible=False), CANCELLED
         return (gr.update(value=path, visible=True),
                 f"The first {seconds:g} seconds, as a test." + "".join(f" {w}" for w in warnings))
 
@@ -546,16 +619,17 @@ class ColorizeApp:
                 gr.update(interactive=False), gr.update(interactive=True))
 
     @staticmethod
-    def on_video_finished():
-        return gr.update(interactive=True), gr.update(interactive=True), gr.update(interactive=False)
+    def on_video_finished(ref: PhotoRef | None = None):
+        """A job ended: the run buttons again, if a film is still there."""
+        return gr.update(interactive=ref is not None), gr.update(interactive=ref is not None), gr.update(
+            interactive=False)
 
     def on_cancel(self, request: gr.Request):
         """Stop this visitor's video job at its next frame; its files go, the page says so."""
         flag = self._cancel_flags.get(request.session_hash)
         if flag is not None:
             flag.set()
-        return (gr.update(value=None, visible=False), "Cancelled: the job was stopped and its files deleted.",
-                gr.update(interactive=False))
+        return gr.update(value=None, visible=False), CANCELLED, gr.update(interactive=False)
 
     # ---- the gallery ---------------------------------------------------------------------------
 
@@ -572,6 +646,15 @@ class ColorizeApp:
         originals/<name>.jpg), else the gray input itself.
         """
         path = upload_path(str(image), "a photo", self.roots())
+        ours = EXAMPLES / "images" / path.name
+        if not ours.is_file():
+            return self._gallery_pair(path)  # not one of the gallery's: made, never kept for others
+        with self._gallery_lock:  # kept by name, made from the gallery's own file, whatever was sent
+            if ours.name not in self._gallery:
+                self._gallery[ours.name] = self._gallery_pair(ours)
+            return self._gallery[ours.name]
+
+    def _gallery_pair(self, path: Path) -> tuple[np.ndarray, np.ndarray, str]:
         gray = load_image(path).pixels
         original = EXAMPLES / "images" / "originals" / f"{path.stem}.jpg"
         if original.is_file():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from colorization import Colorizer, controls
 from colorization.ffmpeg import VideoInfo
 
@@ -24,17 +27,26 @@ def duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
+def about(seconds: float) -> str:
+    """'under a second' or 'about 7 s': never 'about under a second'."""
+    said = duration(seconds)
+    return said if seconds < 0.95 else f"about {said}"
+
+
 def model_status(colorizer: Colorizer | None) -> str:
     """Which weights answer: the released ones (verified by digest) or someone's own."""
     if colorizer is None or colorizer.files is None:
         return "Model: not loaded."
     files = colorizer.files
-    weights = "released weights (verified)" if files.released else f"custom weights: {files.origin}"
+    local = os.path.isabs(files.origin) or Path(files.origin).exists()  # a server path is nobody's business
+    weights = ("released weights (verified)" if files.released
+               else "custom weights (a local copy)" if local else f"custom weights: {files.origin}")
     return f"Model: Zhang et al. ECCV 2016, {weights}; {colorizer.backend.name} backend, {colorizer.precision}."
 
 
 def video_limits(limits: AppLimits) -> str:
-    return (f"Up to {limits.max_video_seconds:.0f} s, {limits.max_video_width}x{limits.max_video_height}, "
+    """'up to 60 s, 1920x1080, ...': starts lower case, for the middle of a sentence (see `sentence`)."""
+    return (f"up to {limits.max_video_seconds:.0f} s, {limits.max_video_width}x{limits.max_video_height}, "
             f"{limits.max_video_fps:.0f} frames a second, {limits.max_file_size.upper()} a file.")
 
 
@@ -57,7 +69,7 @@ def parameters(limits: AppLimits) -> dict[str, str]:
         **{control.name: control.help for control in controls.FILM},
         "image": f"The photo: JPEG, PNG, WebP, GIF, BMP or TIFF, up to {limits.max_image_megapixels:g} megapixels.",
         "files": f"Up to {limits.max_batch_files} photos, {limits.max_batch_megapixels:g} megapixels together.",
-        "video": f"The film: MP4, MOV, WebM, AVI or MKV. {video_limits(limits)}",
+        "video": f"The film: MP4, MOV, WebM, AVI or MKV, {video_limits(limits)}",
         "hints": 'Optional color hints, a list of strokes {"points": [[x, y], ...], "color": "#rrggbb", "size": 0.02} '
                  "with x, y as fractions of the photo's width and height (origin top left) and size as a fraction "
                  "of its shorter side.",

@@ -1,0 +1,193 @@
+"""What the browser tests share: one served app and Chromium per session, and a visitor's moves.
+
+Helpers act as a visitor does (click, drag, type, press keys) and read outcomes as a visitor sees
+them: the pixels of the shown result, the downloaded file, whether a button can be pressed.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+PHOTOS = ROOT / "examples" / "images"
+CAT = PHOTOS / "chelsea.png"
+EXAMPLE_NAMES = sorted(p.stem for p in PHOTOS.glob("*.png"))
+
+
+def launch(colorizer):
+    """(browser, url) context: the app served around `colorizer`, and headless Chromium."""
+    from contextlib import contextmanager
+
+    from playwright.sync_api import sync_playwright
+
+    from support.server import running_app
+
+    @contextmanager
+    def served():
+        assert Path(CHROMIUM).exists(), "chromium is not installed (tests/run.sh installs it)"
+        ARTIFACTS.mkdir(exist_ok=True)
+        with running_app(colorizer) as (url, _), sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            try:
+                yield browser, url
+            finally:
+                browser.close()
+
+    return served()
+
+
+def open_page(site, viewport=DESKTOP, touch: bool = False):
+    browser, url = site
+    context = browser.new_context(viewport=viewport, accept_downloads=True, has_touch=touch, is_mobile=touch)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.get_by_text("Colorize old photos and films").first.wait_for()
+    return page
+
+
+def close(page) -> None:
+    page.context.close()
+
+
+# ---- the image tab ------------------------------------------------------------------------------
+
+def upload_photo(page, path: Path = CAT) -> str:
+    """Upload through the file input; returns the shown result's address once it is there."""
+    old = after_src(page) if page.locator("#result-slider img").count() >= 2 else ""
+    page.locator("#image-in input[type=file]").set_input_files(str(path))
+    return wait_for_new_result(page, old)
+
+
+def after_src(page, slider: str = "#result-slider") -> str:
+    return page.locator(f"{slider} img").nth(1).get_attribute("src") or ""
+
+
+def wait_for_new_result(page, old: str, slider: str = "#result-slider") -> str:
+    page.wait_for_function("([old, slider]) => { const i = document.querySelectorAll(slider + ' img');"
+                           " return i.length >= 2 && i[1].src && i[1].src !== old }", arg=[old, slider])
+    return after_src(page, slider)
+
+
+def wait_for_download(page) -> None:
+    """Until the download button can be pressed (it is disabled while its PNG is made)."""
+    page.wait_for_function("() => { const b = document.querySelector('#download'); return b && !b.disabled }")
+
+
+def download(page) -> np.ndarray:
+    """Press Download as soon as it can be pressed; the PNG's pixels."""
+    wait_for_download(page)
+    with page.expect_download() as got:
+        page.locator("#download").click()
+    return np.asarray(Image.open(got.value.path()).convert("RGB")).astype(int)
+
+
+def shown_result(page, slider: str = "#result-slider") -> np.ndarray:
+    """The pixels of the result image the page shows (the slider's right-hand image)."""
+    return fetch_image(page, after_src(page, slider))
+
+
+def shown_before(page, slider: str = "#result-slider") -> np.ndarray:
+    return fetch_image(page, page.locator(f"{slider} img").nth(0).get_attribute("src"))
+
+
+def fetch_image(page, src: str) -> np.ndarray:
+    answer = page.request.get(src)
+    assert answer.ok, (src, answer.status)
+    return np.asarray(Image.open(io.BytesIO(answer.body())).convert("RGB")).astype(int)
+
+
+def painter_picture(page) -> np.ndarray:
+    """The pixels the hint painter shows (the result it paints on)."""
+    src = page.locator("#hint-painter img.hp-photo").get_attribute("src") or ""
+    assert src.startswith("data:image/"), src[:40]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("RGB")).astype(int)
+
+
+def close_to(a: np.ndarray, b: np.ndarray, tolerance: float = 4.0) -> bool:
+    """Same picture up to the shown images' JPEG coding (mean absolute difference in 0..255 levels);
+    b is brought to a's size first when they differ."""
+    if a.shape != b.shape:
+        b = np.asarray(Image.fromarray(b.astype(np.uint8)).resize((a.shape[1], a.shape[0]), Image.BILINEAR)).astype(int)
+    return float(np.abs(a - b).mean()) < tolerance
+
+
+def blueness(pixels: np.ndarray) -> float:
+    return float((pixels[..., 2] - pixels[..., 0]).mean())
+
+
+def open_painter(page):
+    panel = page.locator("#hint-painter")
+    if not panel.is_visible():
+        page.get_by_text("A color is wrong? Paint hints").click()
+    canvas = page.locator("#hint-painter canvas")
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_function("() => { const i = document.querySelector('#hint-painter img.hp-photo');"
+                           " return i && !i.hidden && i.clientWidth > 0 }")
+    return canvas
+
+
+def painter_busy(page) -> str:
+    return page.locator("#hint-painter .hp-busy").inner_text()
+
+
+def stroke(page, at: tuple[float, float] = (0.5, 0.5), length: float = 0.15) -> None:
+    """Paint one stroke with the mouse, from `at` (fractions of the picture) to the right, and wait until
+    the painter, the slider and the download all follow it."""
+    canvas = open_painter(page)
+    box = canvas.bounding_box()
+    old = after_src(page)
+    x, y = box["x"] + box["width"] * at[0], box["y"] + box["height"] * at[1]
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + box["width"] * length * step / 10, y + step)
+    page.mouse.up()
+    settle(page, old)
+
+
+def settle(page, old_result: str) -> None:
+    """After a change: the painter is no longer updating, the slider shows a new result, the download is ready."""
+    page.wait_for_function("() => document.querySelector('#hint-painter .hp-busy').innerText === ''")
+    wait_for_new_result(page, old_result)
+    wait_for_download(page)
+
+
+def painter_button(page, name: str):
+    return page.locator("#hint-painter").get_by_role("button", name=name, exact=True)
+
+
+def errors_shown(page) -> int:
+    """Gradio's red Error badges and error toasts on the page."""
+    return page.evaluate("""() => [...document.querySelectorAll('.error, [data-testid="toast-body"]')]
+        .filter(e => e.offsetParent !== null && /error/i.test(e.innerText)).length""")
+
+
+# ---- reports --------------------------------------------------------------------------------------
+
+def shoot(page, name: str) -> None:
+    shot = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        (ROOT / "docs").mkdir(exist_ok=True)
+        shutil.copy(shot, ROOT / "docs" / shot.name)
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {n['html'][:120]}" for v in found if v["impact"] in ("critical", "serious")
+            for n in v["nodes"]]

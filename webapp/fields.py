@@ -1,0 +1,58 @@
+"""What a slider's number box may hold, read as the slider would: typed values are clamped to its range.
+
+Gradio's slider sends what was typed in its number box as is (5 for a 0..2 intensity, 999 for a hue
+that shows 180, nothing for an empty box) and clamps the box only on blur. The page's handlers read
+each value through `field`, use the clamped number and write it back to the box, and skip the event
+for an empty box or a half-typed number, keeping the result on screen.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gradio as gr
+
+from colorization import defaults
+
+RANGES = {
+    "intensity": defaults.INTENSITY_RANGE,
+    "saturation": defaults.SATURATION_RANGE,
+    "hue": defaults.HUE_RANGE,
+    "smoothing": (0.0, 1.0),
+    "keyframes": defaults.KEYFRAMES_RANGE,
+    "render_size": defaults.RENDER_SIZE_RANGE,
+}
+WHOLE = {"keyframes", "render_size"}
+
+
+def field(value: Any, name: str, high: float | None = None) -> tuple[float | None, bool]:
+    """(the number to use, whether the box must be corrected); (None, False) for an empty box or no number.
+
+    A render size is rounded to its step, and one below the range is taken as half-typed (None):
+    "4" on the way to "448" must not run the network at 64. `high` lowers the range's top (a photo's cap).
+    """
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None, False
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None, False
+    low, top = RANGES[name]
+    top = min(top, high) if high is not None else top
+    number = float(value)
+    if name == "render_size":
+        if number < low:
+            return None, False
+        step = defaults.RENDER_SIZE_STEP
+        number = round(number / step) * step
+    elif name in WHOLE:
+        number = round(number)
+    number = min(max(number, low), top)
+    return (int(number) if name in WHOLE else number), number != float(value)
+
+
+def box(number: float | None, corrected: bool):
+    """The update for a slider's box: the corrected number, or nothing."""
+    return gr.update(value=number) if corrected else gr.skip()

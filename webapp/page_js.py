@@ -1,0 +1,71 @@
+"""Script run once when the page loads: what Gradio's before/after slider lacks for keyboards and screen readers.
+
+Gradio 6.31's ImageSlider divider cannot be focused or moved by keys, and both its images have alt="".
+A link to "/?view=api" does not open the API page either. This gives each divider a slider role, focus and arrow keys (it moves by synthesized mouse drags, the only
+input Gradio's d3-drag handler takes), and names the two images after the slider's label ("Before / after"), and opens the API page for such a link.
+"""
+
+PAGE_JS = r"""
+() => {
+  const ALT = ['left', 'right'];
+  const position = (handle) => {
+    const wrap = handle.parentElement.getBoundingClientRect(), r = handle.getBoundingClientRect();
+    return wrap.width ? Math.round((r.left + r.width / 2 - wrap.left) / wrap.width * 100) : 50;
+  };
+  const fix = () => {
+    document.querySelectorAll('[data-testid="slider"]').forEach((handle) => {
+      if (handle.dataset.keys) return;
+      handle.dataset.keys = '1';
+      handle.tabIndex = 0;
+      handle.setAttribute('role', 'slider');
+      handle.setAttribute('aria-label', 'Before/after divider (arrow keys move it)');
+      handle.setAttribute('aria-valuemin', '0');
+      handle.setAttribute('aria-valuemax', '100');
+      handle.setAttribute('aria-valuenow', '50');
+      handle.addEventListener('keydown', (event) => {
+        const step = {ArrowLeft: -0.05, ArrowDown: -0.05, ArrowRight: 0.05, ArrowUp: 0.05, Home: -1, End: 1}[event.key];
+        if (step === undefined) return;
+        event.preventDefault();
+        const wrap = handle.parentElement.getBoundingClientRect(), r = handle.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        const to = Math.min(wrap.right - 1, Math.max(wrap.left + 1, x + step * wrap.width));
+        const at = (clientX) => ({bubbles: true, cancelable: true, view: window, clientX, clientY: y, button: 0});
+        handle.dispatchEvent(new MouseEvent('mousedown', at(x)));
+        window.dispatchEvent(new MouseEvent('mousemove', at(to)));
+        window.dispatchEvent(new MouseEvent('mouseup', at(to)));
+        requestAnimationFrame(() => handle.setAttribute('aria-valuenow', String(position(handle))));
+      });
+    });
+    document.querySelectorAll('img[data-testid="imageslider-image"]').forEach((img) => {
+      if (img.getAttribute('alt')) return;
+      const block = img.closest('.block'), images = [...img.parentElement.querySelectorAll('img[data-testid="imageslider-image"]')];
+      const label = (block?.querySelector('[data-testid="block-label"]')?.textContent || 'Before / after').trim();
+      const parts = label.split('/').map((part) => part.trim());
+      const i = images.indexOf(img);
+      img.setAttribute('alt', parts.length === 2 ? parts[i] || ALT[i] : `${label}, ${ALT[i] || 'image'}`);
+    });
+  };
+  new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
+  fix();
+  if (window.colorizeOpenApi) {  // a shared link to the API page (noted by PAGE_HEAD: Gradio drops it from the URL)
+    const poll = setInterval(() => {  // a click before Gradio is ready is lost: until the panel is there
+      if (document.querySelector('.api-docs')) return clearInterval(poll);
+      document.querySelector('button.show-api')?.click();
+    }, 500);
+    setTimeout(() => clearInterval(poll), 20000);
+  }
+}
+"""
+
+# A progress line in a status box overflowed it (clipped on a phone, and axe's scrollable-region-focusable).
+# On a phone Gradio's page, accordion and HTML paddings leave the hint painter 276 of 390 pixels. Gradio scopes
+# the `css` it is given to its content (`.contain`); the page's own padding needs a style in the head.
+PAGE_CSS = """
+#gallery-film-status, #video-status { overflow: visible !important; min-height: 2.5em; }
+@media (max-width: 640px) {
+  #hints-panel { padding: 6px; }
+  #hint-painter .html-container { padding: 0; }
+}
+"""
+PAGE_HEAD = ("<style>@media (max-width: 640px) { .main.app { padding-left: 8px; padding-right: 8px; } }</style>"
+             "<script>window.colorizeOpenApi = new URLSearchParams(location.search).get('view') === 'api';</script>")
