@@ -13,17 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from colorization import defaults
-
-RANGES = {
-    "intensity": defaults.INTENSITY_RANGE,
-    "saturation": defaults.SATURATION_RANGE,
-    "hue": defaults.HUE_RANGE,
-    "smoothing": (0.0, 1.0),
-    "keyframes": defaults.KEYFRAMES_RANGE,
-    "render_size": defaults.RENDER_SIZE_RANGE,
-}
-WHOLE = {"keyframes", "render_size"}
+from colorization import controls
 
 
 def field(value: Any, name: str, high: float | None = None) -> tuple[float | None, bool]:
@@ -39,18 +29,18 @@ def field(value: Any, name: str, high: float | None = None) -> tuple[float | Non
             return None, False
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None, False
-    low, top = RANGES[name]
+    control = controls.BY_NAME[name]
+    low, top = control.low, control.high
     top = min(top, high) if high is not None else top
     number = float(value)
-    if name == "render_size":
+    if control is controls.RENDER_SIZE:
         if number < low:
             return None, False
-        step = defaults.RENDER_SIZE_STEP
-        number = round(number / step) * step
-    elif name in WHOLE:
+        number = round(number / control.step) * control.step
+    elif control.whole:
         number = round(number)
     number = min(max(number, low), top)
-    return (int(number) if name in WHOLE else number), number != float(value)
+    return (int(number) if control.whole else number), number != float(value)
 
 
 def box(number: float | None, corrected: bool):
