@@ -17,7 +17,13 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from colorization import ColorizationError, Colorizer, defaults  # noqa: E402
 from webapp import texts  # noqa: E402
-from webapp.components import HINTS_SCHEMA, color_sliders, described, render_size_slider  # noqa: E402
+from webapp.components import (  # noqa: E402
+    FILM_HINTS_SCHEMA,
+    HINTS_SCHEMA,
+    color_sliders,
+    described,
+    render_size_slider,
+)
 from webapp.guard import RefuseLinks  # noqa: E402
 from webapp.handlers import EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
@@ -148,9 +154,12 @@ def video_tab(app: ColorizeApp) -> None:
                                   words["keyframes"])
             render_size = render_size_slider("video-render-size", words)
     video = gr.State(None)
+    film_hints = described(gr.JSON(visible=False), texts.endpoint_parameters(limits, "colorize_video")["hints"],
+                           FILM_HINTS_SCHEMA)
 
     inputs, buttons = [video_in, *controls, smoothing, keyframes, render_size], [go, trial, cancel]
-    gr.Button(visible=False).click(app.colorize_video, inputs, [video_out], api_name="colorize_video", **RAW)
+    gr.Button(visible=False).click(app.colorize_video, [*inputs, film_hints], [video_out], api_name="colorize_video",
+                                   **RAW)
     video_in.upload(app.on_video_upload, inputs, [preview, estimate, video, go, trial], **RAW, **PRIVATE)
     gr.on([c.input for c in controls], app.on_video_controls, [video, *controls], [preview],
           trigger_mode="always_last", **RAW, **PRIVATE)

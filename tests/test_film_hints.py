@@ -213,3 +213,49 @@ def test_steady_colors_stay_steady_with_hints(known, runs, painted, frame):
     steadiest = metrics.warping_error(perfect, gray)
     assert metrics.warping_error(hinted, gray) <= 1.10 * steadiest
     assert metrics.warping_error(runs["none"][:48], gray) < steadiest  # the reference is not a low bar
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+def cli(*args):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, "-m", "colorization", *map(str, args)], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(root)), timeout=600)
+
+
+@pytest.mark.slow
+def test_the_command_line_reads_film_hints_from_a_file(known, brightness_dir, tmp_path):
+    import json
+
+    clip, path = known
+    hints = tmp_path / "film.json"
+    hints.write_text(json.dumps([on_object(clip, 0, BLUE)]))
+    done = cli("video", path, "-o", tmp_path / "hinted.mp4", "--hints", hints, "--model", brightness_dir, "-q")
+    assert done.returncode == 0, done.stderr
+    plain = cli("video", path, "-o", tmp_path / "plain.mp4", "--model", brightness_dir, "-q")
+    assert plain.returncode == 0, plain.stderr
+    hinted, none = ab_of(decode(tmp_path / "hinted.mp4")), ab_of(decode(tmp_path / "plain.mp4"))
+    target = np.array(hex_to_ab(BLUE))
+    obj = inside(clip.masks[24])
+    assert np.linalg.norm(hinted[24][obj].mean(axis=0) - target) < 0.4 * np.linalg.norm(none[24][obj].mean(axis=0) - target)
+    assert np.abs(hinted[60] - none[60]).mean() < 1.0  # the second shot: H.264 noise only
+
+
+@pytest.mark.parametrize("content, words", [
+    ('[{"time": 1e9, "points": [[0.5, 0.5]], "color": "#2b5fd9"}]', "past the end of the film"),
+    ('[{"time": NaN, "points": [[0.5, 0.5]], "color": "#2b5fd9"}]', "the time must be"),
+    ('[{"time": 1, "points": [[0.5, 1.5]], "color": "#2b5fd9"}]', "lies outside"),
+    ('[{"points": [[0.5, 0.5]], "color": "#2b5fd9"}]', "has no time"),
+])
+def test_the_command_line_refuses_bad_film_hints(known, brightness_dir, tmp_path, content, words):
+    _, path = known
+    hints = tmp_path / "film.json"
+    hints.write_text(content)
+    done = cli("video", path, "-o", tmp_path / "out.mp4", "--hints", hints, "--model", brightness_dir, "-q")
+    assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.json"]

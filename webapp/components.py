@@ -30,6 +30,12 @@ HINTS_SCHEMA = {
 }
 
 
+# A film's strokes: the photo's, each with the time of the frame it is painted on.
+FILM_HINTS_SCHEMA = copy.deepcopy(HINTS_SCHEMA)
+FILM_HINTS_SCHEMA["items"]["properties"]["time"] = {"type": "number", "minimum": 0}
+FILM_HINTS_SCHEMA["items"]["required"] = ["time", "points", "color"]
+
+
 def described(component: gr.components.Component, text: str, schema: dict | None = None) -> gr.components.Component:
     """Replace the API description of an input component with one sentence (and its JSON schema, when given)."""
     base = component.api_info_as_input

@@ -2,7 +2,7 @@
 
     python -m colorization.bench                  # everything (about 15 minutes on 2 cores)
     python -m colorization.bench --only video     # one section: image, hints, video, keyframes, int8,
-                                                  # estimate, temporal, memory, ray
+                                                  # estimate, temporal, memory, ray, film-hints
 
 The model is the released architecture with random weights (same compute as the real one),
 written by `architecture`; the media are made by `synthetic`. Speeds are ratios measured in the
@@ -36,7 +36,7 @@ from .naive import NaivePipeline
 ROOT = Path(__file__).resolve().parents[2]
 ORIGINALS = ROOT / "examples" / "images" / "originals"
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
-SECTIONS = ("image", "hints", "video", "keyframes", "int8", "estimate", "temporal", "memory", "ray")
+SECTIONS = ("image", "hints", "video", "keyframes", "int8", "estimate", "temporal", "memory", "ray", "film-hints")
 
 
 def photo(name: str, size: tuple[int, int] | None = None) -> np.ndarray:
@@ -263,6 +263,35 @@ class Bench:
                 f"| 10 s | {peaks[10]:.0f} |",
                 f"| 60 s | {peaks[60]:.0f} ({peaks[60] / peaks[10]:.2f}x the 10 s clip; goal <= 1.25x) |", ""]
 
+    def film_hints(self) -> list[str]:
+        """What hints on a film cost at 720p: the same clip without hints, with one painted frame, and with
+        two, in one shot that fills the whole clip (every frame carries a correction: the worst case)."""
+        frames = self.frames
+        step = max(1, (1280 - 300) // frames)
+        clip = synthetic.moving_object([photo(p) for p in ("coffee", "astronaut")], (frames,), SIZES["720p"], step,
+                                       (240, 240))
+        path = synthetic.write_video(self.work / f"object-720p-{frames}.mp4", clip.frames, Fraction(24),
+                                     SIZES["720p"])
+
+        def stroke(frame: int) -> dict:
+            ys, xs = np.nonzero(clip.masks[frame])
+            return {"time": (frame + 0.5) / 24, "points": [[xs.mean() / 1280, ys.mean() / 720]], "color": "#2b5fd9",
+                    "size": 0.05}
+
+        cases = [("no hints", None), ("no hints, again", None), ("one painted frame (the first)", [stroke(0)]),
+                 ("two painted frames (first, last)", [stroke(0), stroke(frames - 1)])]
+        seconds = {}
+        for label, hints in cases:
+            seconds[label] = min(colorize_video(path, self.out("film-hints"), self.fp32, hints=hints).seconds
+                                 for _ in range(2))
+        base = seconds["no hints"]
+        rows = [f"### Film hints at 720p ({frames} frames, one shot: every frame carries the correction)",
+                "| run | seconds | against no hints |", "| --- | ---: | ---: |"]
+        for label, _ in cases:
+            goal = " (goal <= 1.25x)" if "painted" in label else ""
+            rows.append(f"| {label} | {seconds[label]:.1f} | {seconds[label] / base:.2f}x{goal} |")
+        return rows + [""]
+
     def ray(self) -> list[str]:
         from .cluster_bench import ray_overhead
 
@@ -282,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Machine: {os.cpu_count()} cores, {model_name}; backend {bench.fp32.backend.name}; "
               f"random-weight a/b std over a photo {probe_ab.std():.1f}\n", flush=True)
         for section in args.only or SECTIONS:
-            method = bench.int8_gate if section == "int8" else getattr(bench, section)
+            method = bench.int8_gate if section == "int8" else getattr(bench, section.replace("-", "_"))
             started = time.monotonic()
             print("\n".join(method()), flush=True)
             print(f"({section}: {time.monotonic() - started:.0f} s)\n", flush=True)
