@@ -259,3 +259,35 @@ def test_the_command_line_refuses_bad_film_hints(known, brightness_dir, tmp_path
     done = cli("video", path, "-o", tmp_path / "out.mp4", "--hints", hints, "--model", brightness_dir, "-q")
     assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["film.json"]
+
+
+# ---- pieces (--ray): a piece gets the hints of its shot ----------------------------------------
+
+def test_a_piece_reads_back_to_the_painted_frames_of_its_shot_only():
+    from colorization import pieces
+
+    plan = pieces.plan(300, [100], piece_frames=60, warmup=10)
+    assert [(p.start, p.end) for p in plan] == [(0, 50), (50, 100), (100, 150), (150, 200), (200, 250), (250, 300)]
+    reached = pieces.reach_hints(plan, [100], [5, 280])
+    assert [r.span for r in reached[:2]] == [plan[0].span, pieces.Piece(1, 50, 100, 45, 0).span]  # back to frame 5
+    assert reached[2:5] == [pieces.Piece(2, 100, 150, 0, 131), pieces.Piece(3, 150, 200, 10, 81),
+                            pieces.Piece(4, 200, 250, 10, 31)]  # on to frame 280
+    assert reached[5] == plan[5]  # its painted frame is inside: its own warm-up is enough
+    assert pieces.reach_hints(plan, [100], []) == plan
+
+
+@pytest.mark.slow
+def test_a_piece_far_from_the_painted_frame_carries_its_correction(known, brightness_colorizer, tmp_path):
+    from colorization import pieces
+    from colorization.video import VideoOptions, colorize_span
+
+    clip, path = known
+    options = VideoOptions(hints=parse_film_hints([on_object(clip, 0, BLUE)]))
+    plan = pieces.reach_hints(pieces.plan(72, [48], piece_frames=24, warmup=4), [48], [0])
+    assert plan[1].start == 24 and plan[1].span.start == 0  # reads from the painted frame, writes from 24
+    piece = colorize_span(path, tmp_path / "piece.mp4", brightness_colorizer, plan[1].span, options).path
+    plain = colorize_span(path, tmp_path / "plain.mp4", brightness_colorizer, plan[1].span, VideoOptions()).path
+    target = np.array(hex_to_ab(BLUE))
+    obj = inside(clip.masks[40])
+    hinted, none = ab_of(decode(piece))[16], ab_of(decode(plain))[16]  # frame 40 of the film
+    assert np.linalg.norm(hinted[obj].mean(axis=0) - target) < 0.4 * np.linalg.norm(none[obj].mean(axis=0) - target)
