@@ -60,7 +60,7 @@ def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 def carrying_flow(L_to: np.ndarray, L_from: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """At each pixel of frame `L_to` (uint8 lightness), where its content sits in `L_from`, and how far
     that is trusted (0..1): forward-backward consistency and brightness constancy, as `temporal.pair_flow`."""
-    there, back = _flow(L_to, L_from), _flow(L_from, L_to)
+    there, back = _flow(L_to, L_from), temporal.optical_flow(L_from, L_to)  # the check needs no finer level
     agree = temporal.consistent(there, back)
     brightness = np.abs(L_to.astype(np.float32) - temporal.warp(L_from.astype(np.float32), there))
     confidence = agree * np.exp(-((brightness / temporal.BRIGHTNESS_SIGMA) ** 2))
