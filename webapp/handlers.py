@@ -477,21 +477,21 @@ class ColorizeApp:
 
     @shown_to_visitors
     def on_video_run(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
-                     keyframes: int, render_size: int, request: gr.Request = None,
+                     keyframes: int, render_size: int, hints: Any = None, request: gr.Request = None,
                      progress: gr.Progress = gr.Progress()):
         """The page's 'Colorize the whole video': the film, and a status line."""
         path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request,
-                                     progress)
+                                     progress, hints=hints)
         return gr.update(value=path, visible=True), "Done." + "".join(f" {w}" for w in warnings)
 
     @shown_to_visitors
     def on_video_try(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
-                     keyframes: int, render_size: int, request: gr.Request = None,
+                     keyframes: int, render_size: int, hints: Any = None, request: gr.Request = None,
                      progress: gr.Progress = gr.Progress()):
         """The page's quick test: the first few seconds, to check the colors before a long run."""
         seconds = self.limits.quick_try_seconds
         path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request,
-                                     progress, seconds=seconds)
+                                     progress, seconds=seconds, hints=hints)
         return (gr.update(value=path, visible=True),
                 f"The first {seconds:g} seconds, as a test." + "".join(f" {w}" for w in warnings))
 
