@@ -18,8 +18,16 @@ from starlette.middleware import Middleware  # noqa: E402
 from colorization import ColorizationError, Colorizer  # noqa: E402
 from colorization.controls import KEYFRAMES, SMOOTHING  # noqa: E402
 from webapp import painter, texts  # noqa: E402
-from webapp.components import (HINTS_SCHEMA, color_sliders, described, file_example,  # noqa: E402
-                               render_size_slider, slider)
+from webapp.components import (  # noqa: E402
+    FILM_HINTS_SCHEMA,
+    HINTS_SCHEMA,
+    color_sliders,
+    described,
+    file_example,
+    render_size_slider,
+    slider,
+)
+from webapp.film_editor import FilmEditor  # noqa: E402
 from webapp.guard import RefuseLinks  # noqa: E402
 from webapp.handlers import DOWNLOAD, EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
@@ -151,6 +159,18 @@ def video_tab(app: ColorizeApp) -> None:
         trial = gr.Button(f"Try the first {limits.quick_try_seconds:g} seconds", interactive=False,
                           elem_id="video-trial")
         cancel = gr.Button("Cancel", variant="stop", interactive=False, elem_id="video-cancel")
+    with gr.Accordion("A color is wrong? Paint hints on a frame", open=False, elem_id="film-hints-panel"):
+        gr.Markdown("Pick a moment, then paint where a color belongs, as on a photo: the preview shows that frame, "
+                    "and the correction follows the object through its shot (up to the cuts). Several frames may "
+                    "carry hints; the test run and the whole film use them.")
+        moment = gr.Slider(0, 1, value=0, step=0.04, label="Moment (seconds)", elem_id="film-moment")
+        film_editor = gr.ImageEditor(label="Paint on this frame", type="numpy", image_mode="RGBA", format="png",
+                                     sources=[], layers=False, transforms=[], elem_id="film-hint-editor", height=420,
+                                     brush=gr.Brush(colors=[(c, 0.75) for c in HINT_COLORS], color_mode="defaults"))
+        hinted_list = gr.Markdown("No frame has hints yet.", elem_id="film-hinted-frames")
+        with gr.Row():
+            hinted_choice = gr.Dropdown(choices=[], label="Hinted frame (seconds)", elem_id="film-hinted-choice")
+            remove_hints = gr.Button("Remove this frame's hints", size="sm")
     status = gr.Markdown(elem_id="video-status")
     video_out = gr.Video(label="Colorized video", buttons=["download"], elem_id="video-out", interactive=False,
                          visible=False)
@@ -161,10 +181,13 @@ def video_tab(app: ColorizeApp) -> None:
             smoothing = slider(SMOOTHING, "video-smoothing", words)
             keyframes = slider(KEYFRAMES, "video-keyframes", words)
             render_size = render_size_slider("video-render-size", words)
-    video = gr.State(None)
+    video, painted, frame_shown = gr.State(None), gr.State([]), gr.State(None)
+    film_hints = described(gr.JSON(visible=False), texts.endpoint_parameters(limits, "colorize_video")["hints"],
+                           FILM_HINTS_SCHEMA)
 
     inputs, buttons = [video_in, *controls, smoothing, keyframes, render_size], [go, trial, cancel]
-    gr.Button(visible=False).click(app.colorize_video, inputs, [video_out], api_name="colorize_video", **RAW)
+    gr.Button(visible=False).click(app.colorize_video, [*inputs, film_hints], [video_out], api_name="colorize_video",
+                                   **RAW)
     loaded = [preview, estimate, video, go, trial, video_out, status]
     arrived = video_in.upload(app.on_video_upload, inputs, loaded, trigger_mode="always_last", **RAW, **PRIVATE)
     arrived.failure(app.on_video_failed, None, [video_in, *loaded], **PRIVATE)
@@ -174,10 +197,18 @@ def video_tab(app: ColorizeApp) -> None:
     settings = [smoothing, keyframes, render_size]
     gr.on([s.input for s in settings], app.on_video_settings, [video, *settings], [estimate, *settings],
           trigger_mode="always_last", **RAW, **PRIVATE)
+    editing = FilmEditor(app)
+    gr.on([video_in.upload, video_in.clear], editing.on_film, [video_in], [moment, painted, hinted_list, hinted_choice],
+          **RAW, **PRIVATE)
+    moment.release(editing.on_moment, [video_in, moment, *controls, render_size, painted],
+                   [preview, film_editor, frame_shown], trigger_mode="always_last", **RAW, **PRIVATE)
+    film_editor.input(editing.on_paint, [frame_shown, film_editor, painted, *controls],
+                      [preview, painted, hinted_list, hinted_choice], trigger_mode="always_last", **RAW, **PRIVATE)
+    remove_hints.click(editing.on_remove, [painted, hinted_choice], [painted, hinted_list, hinted_choice], **PRIVATE)
     focus = "() => document.querySelector('#{} button, button#{}')?.focus()"  # a disabled button drops the focus
     jobs = [button.click(app.on_video_started, None, [video_out, status, *buttons], queue=False, **PRIVATE).then(
         None, js=focus.format("video-cancel", "video-cancel")).then(
-        handler, inputs, [video_out, status], concurrency_limit=None, **RAW, **PRIVATE)
+        handler, [*inputs, painted], [video_out, status], concurrency_limit=None, **RAW, **PRIVATE)
         for button, handler in ((go, app.on_video_run), (trial, app.on_video_try))]
     for job in jobs:
         job.then(app.on_video_finished, [video], buttons, queue=False, **PRIVATE).then(

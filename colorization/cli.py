@@ -67,11 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
     video = commands.add_parser("video", help="colorize a video")
     video.add_argument("input", type=Path)
     video.add_argument("-o", "--output", type=Path, required=True,
-                       help="output .mp4 (or an existing folder: <input name>.mp4 inside it)")
+                       help="output .mp4 (.mkv with --lossless), or an existing folder: <input name>.mp4 (.mkv) inside it")
     for control in (controls.SMOOTHING, controls.KEYFRAMES):
         _flag(video, control)
     video.add_argument("--max-seconds", type=float, default=float("inf"), help="refuse videos longer than this")
     video.add_argument("--piece-frames", type=int, default=None, help="with --ray: most frames in one piece (default 720)")
+    video.add_argument("--hints", type=Path, default=None, metavar="FILE.json",
+                       help='color hints painted on frames: a JSON list of strokes, [{"time": 12.4, "points": [[x, y], '
+                            '...], "color": "#rrggbb", "size": 0.02}], time in seconds from the start, x and y as '
+                            "fractions of the width and height; each is carried through its shot")
+    video.add_argument("--quality", type=int, default=None, metavar="CRF",
+                       help="H.264 quality, x264's crf: 0 (lossless, few players) to 51 (worst); default 18")
+    video.add_argument("--lossless", action="store_true",
+                       help="an archive master: FFV1 in Matroska (.mkv), every pixel exact; browsers cannot play it")
     _controls(video)
     return parser
 
@@ -153,7 +161,8 @@ def _run_video_on_ray(args: argparse.Namespace, adjustments) -> int:
 
     piece_frames = pieces.PIECE_FRAMES if args.piece_frames is None else args.piece_frames
     pieces.check_sizes(piece_frames)  # before Ray starts
-    options = VideoOptions(adjustments, args.smoothing, args.keyframes, args.render_size)
+    options = VideoOptions(adjustments, args.smoothing, args.keyframes, args.render_size, crf=args.quality,
+                           hints=args.hints, lossless=args.lossless)
     cluster.start(args.ray_address)
     with tqdm(total=1, disable=args.quiet, bar_format="{desc}: {n_fmt}/{total_fmt}|{bar}|") as bar:
         def progress(stage: str, done: int, total: int) -> None:
@@ -168,13 +177,14 @@ def _run_video_on_ray(args: argparse.Namespace, adjustments) -> int:
     return 0
 
 
-def _read_hints(path: Path | None) -> list:
-    """The strokes of a --hints file, checked before any photo is touched."""
+def _read_hints(path: Path | None, parse=None) -> list:
+    """The strokes of a --hints file, checked (by `parse`, photo strokes by default) before any work."""
     from .errors import InputError
     from .hints import MAX_FILE_BYTES, MAX_POINTS, MAX_STROKES, parse_hints
 
     if path is None:
         return []
+    parse = parse or parse_hints
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)  # bounded: the path may name /dev/zero or a huge file
@@ -184,11 +194,25 @@ def _read_hints(path: Path | None) -> list:
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"The hints file {path} is larger than {MAX_FILE_BYTES >> 20} MB; hints are at most "
                          f"{MAX_STROKES} strokes and {MAX_POINTS} points.")
-    return parse_hints(text)
+    return parse(text)
 
 
 def _video_target(args: argparse.Namespace) -> Path:
-    return args.output / f"{args.input.stem}.mp4" if args.output.is_dir() else args.output
+    suffix = ".mkv" if args.lossless else ".mp4"
+    return args.output / f"{args.input.stem}{suffix}" if args.output.is_dir() else args.output
+
+
+def _check_video_settings(args: argparse.Namespace) -> None:
+    """The film's hints file and encoding settings, checked before the model loads."""
+    from .errors import InputError
+    from .film_hints import parse_film_hints
+    from .video import VideoOptions
+
+    if args.lossless and args.quality is not None:
+        raise InputError("--quality sets H.264's loss; --lossless writes FFV1 with none: give one or the other.")
+    args.quality = 18 if args.quality is None else args.quality
+    args.hints = tuple(_read_hints(args.hints, parse_film_hints))
+    VideoOptions(crf=args.quality)  # the range check
 
 
 def _run_video(args: argparse.Namespace, colorizer, adjustments) -> int:
@@ -206,7 +230,7 @@ def _run_video(args: argparse.Namespace, colorizer, adjustments) -> int:
         result = colorize_video(args.input, _video_target(args), colorizer, adjustments, smoothing=args.smoothing,
                                 keyframe_interval=args.keyframes, render_size=args.render_size,
                                 limits=VideoLimits(max_seconds=args.max_seconds), progress=progress,
-                                overwrite=args.overwrite)
+                                overwrite=args.overwrite, hints=args.hints, crf=args.quality, lossless=args.lossless)
     finally:
         bar.close()
     for warning in result.warnings:
@@ -223,7 +247,7 @@ def _check_video_paths(args: argparse.Namespace) -> None:
     from .video import check_output
 
     target = _video_target(args)
-    check_output(args.input, target, args.overwrite, missing_folder_ok=True)
+    check_output(args.input, target, args.overwrite, missing_folder_ok=True, lossless=args.lossless)
     check_folder(target.parent)
 
 
@@ -246,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except ColorizationError as exc:
                 raise type(exc)(f"--ray: {exc}") from None
         if args.command == "video":
+            _check_video_settings(args)
             _check_video_paths(args)
             if args.ray:
                 return _run_video_on_ray(args, adjustments)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import pieces
+from . import film_hints, pieces
 from .color import Adjustments
 from .errors import ColorizationError, InputError, OutputError, said
 from .outputs import refusal
@@ -201,11 +201,12 @@ def colorize_film(src: Path, dst: Path, model: ModelChoice, options: VideoOption
     """
     started = time.monotonic()
     pieces.check_sizes(piece_frames, warmup)
-    check_output(src, dst, overwrite)
+    check_output(src, dst, overwrite, lossless=options.lossless)
     info = check_video(src)
+    painted = film_hints.painted_frames(options.hints, info)  # bad times refused before any decoding
     cuts = pieces.find_cuts(src, info, options.render_size,
                             lambda done: progress("Finding the cuts", done, info.frame_count) if progress else None)
-    plan = pieces.plan(info.frame_count, cuts, piece_frames, warmup)
+    plan = pieces.reach_hints(pieces.plan(info.frame_count, cuts, piece_frames, warmup), cuts, list(painted))
     workspace = pieces.Workspace(src, dst, options, plan)
     todo = [p for p in plan if not workspace.finished(p)]
     if len(todo) < len(plan):
@@ -233,7 +234,7 @@ def colorize_film(src: Path, dst: Path, model: ModelChoice, options: VideoOption
         workspace.remove_partials()
     if progress is not None:
         progress("Joining the pieces", len(plan), len(plan))
-    pieces.join([workspace.path(p) for p in plan], src, info, dst, overwrite)
+    pieces.join([workspace.path(p) for p in plan], src, info, dst, overwrite, lossless=options.lossless)
     workspace.clear()
     return VideoResult(dst, info.frame_count, info.fps, network[0], time.monotonic() - started)
 

@@ -16,7 +16,7 @@ import math
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from . import color, temporal
@@ -89,6 +89,23 @@ def plan(frames: int, cuts: Sequence[int], piece_frames: int = PIECE_FRAMES,
     return pieces
 
 
+def reach_hints(plan_: Sequence[Piece], cuts: Sequence[int], painted: Sequence[int]) -> list[Piece]:
+    """Pieces whose shot has painted frames (`film_hints`) read far enough to see them: a correction is
+    carried from its painted frame through the whole shot, so a piece of a long shot starts its reading
+    (not its writing) at the shot's first painted frame, or ends it at the last."""
+    bounds = sorted(set(cuts))
+    out = []
+    for piece in plan_:
+        shot_start = max([c for c in bounds if c <= piece.start], default=0)
+        shot_end = min([c for c in bounds if c >= piece.end], default=None)
+        mine = [k for k in painted if k >= shot_start and (shot_end is None or k < shot_end)]
+        if mine:
+            piece = replace(piece, before=max(piece.before, piece.start - min(mine)),
+                            after=max(piece.after, max(mine) + 1 - piece.end))
+        out.append(piece)
+    return out
+
+
 class Workspace:
     """The pieces of one job, in a hidden folder beside the output, kept for a rerun until the join.
 
@@ -102,6 +119,7 @@ class Workspace:
         identity = {"source": str(src.resolve()), "size": stat.st_size, "mtime": stat.st_mtime_ns,
                     "options": repr(options), "pieces": [asdict(p) for p in pieces]}
         self.key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+        self.suffix = ".mkv" if options.lossless else ".mp4"
         self.pieces = list(pieces)
         manifest = self.folder / "job.json"
         if self.folder.exists() and (not manifest.is_file() or json.loads(manifest.read_text()).get("key") != self.key):
@@ -110,7 +128,7 @@ class Workspace:
         manifest.write_text(json.dumps({"key": self.key, "source": str(src), "pieces": len(pieces)}))
 
     def path(self, piece: Piece) -> Path:
-        return self.folder / f"piece-{piece.index:05d}.mp4"
+        return self.folder / f"piece-{piece.index:05d}{self.suffix}"
 
     def finished(self, piece: Piece) -> bool:
         path = self.path(piece)
@@ -124,17 +142,20 @@ class Workspace:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def join(paths: Sequence[Path], src: Path, info: VideoInfo, dst: Path, overwrite: bool = False) -> None:
-    """Join piece MP4s without re-encoding and add the source's sound; `dst` appears complete or not at all."""
+def join(paths: Sequence[Path], src: Path, info: VideoInfo, dst: Path, overwrite: bool = False,
+         lossless: bool = False) -> None:
+    """Join pieces without re-encoding and add the source's sound; `dst` appears complete or not at all.
+    Lossless pieces (FFV1, every frame a keyframe) join into Matroska, sound copied as it is."""
     listing = dst.parent / f".{dst.name}.concat.txt"
     listing.write_text("".join("file '" + str(p.resolve()).replace("'", "'\\''") + "'\n" for p in paths))
+    copy = info.audio_codec in COPYABLE_AUDIO or lossless
     audio_in = input_args(src) if info.has_audio else []
-    audio = ["-map", "1:a:0", "-c:a", "copy" if info.audio_codec in COPYABLE_AUDIO else "aac"] if info.has_audio else []
+    audio = ["-map", "1:a:0", "-c:a", "copy" if copy else "aac"] if info.has_audio else []
+    container = ["-f", "matroska"] if lossless else ["-movflags", "+faststart", "-f", "mp4"]
     try:
         with atomic_write(dst, overwrite) as partial:
             cmd = [ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-                   *audio_in, "-map", "0:v:0", *audio, "-c:v", "copy", "-movflags", "+faststart", "-f", "mp4",
-                   str(partial)]
+                   *audio_in, "-map", "0:v:0", *audio, "-c:v", "copy", *container, str(partial)]
             done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=3600)
             if done.returncode != 0:
                 raise ColorizationError("Joining the pieces failed: " + (done.stderr.strip().splitlines() or ["?"])[-1])

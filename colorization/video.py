@@ -21,11 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
-from . import color, controls, defaults, estimate, temporal
+from . import color, controls, defaults, estimate, film_hints, temporal
 from .color import NEUTRAL, Adjustments
 from .errors import Cancelled, ColorizationError, InputError, OutputError
 from .ffmpeg import VideoInfo, count_frames, grab_frames, probe, read_frames
@@ -102,8 +103,12 @@ class VideoOptions:
     batch_size: int | None = None  # frames per network call; None: what the backend suits
     preset: str = "veryfast"
     crf: int = 18  # x264's quality, lower is better; 0 is lossless (tests compare pixels with it; browsers cannot play it)
+    hints: tuple[film_hints.FilmStroke, ...] = ()  # checked by `film_hints.parse_film_hints`
+    lossless: bool = False  # an archive master: FFV1 in Matroska, every frame exactly (see `write`)
 
     def __post_init__(self) -> None:
+        if isinstance(self.crf, bool) or not isinstance(self.crf, int) or not 0 <= self.crf <= 51:
+            raise InputError(f"the quality (x264's crf) must be a whole number from 0 (lossless) to 51, got {self.crf!r}")
         for control in (controls.SMOOTHING, controls.KEYFRAMES):
             object.__setattr__(self, control.name, control.check(getattr(self, control.name)))
         check_render_size(self.render_size)
@@ -254,11 +259,15 @@ def check_video(path: str | Path, limits: VideoLimits = VideoLimits()) -> VideoI
     return info
 
 
-def check_output(src: Path, dst: Path, overwrite: bool = False, missing_folder_ok: bool = False) -> None:
+def check_output(src: Path, dst: Path, overwrite: bool = False, missing_folder_ok: bool = False,
+                 lossless: bool = False) -> None:
     """Refuse, before any work, an output that would replace the input or an existing file, or that
-    cannot be written (a missing folder too, unless the caller will create it)."""
+    cannot be written (a missing folder too, unless the caller will create it). A lossless master is a .mkv."""
     if dst.suffix.lower() not in VIDEO_SUFFIXES:
         raise OutputError(f"The output must end in {', '.join(sorted(VIDEO_SUFFIXES))}, not {dst.name!r}.")
+    if lossless and dst.suffix.lower() != ".mkv":
+        raise OutputError(f"A lossless master is written as FFV1 in Matroska: the output must end in .mkv, "
+                          f"not {dst.name!r}.")
     problem = refusal(dst, [src], overwrite)
     if problem:
         raise OutputError(problem[0].upper() + problem[1:] + ".")
@@ -283,6 +292,8 @@ def colorize_video(
     speeds: estimate.Speeds | None = None,
     preset: str = "veryfast",
     crf: int = 18,
+    hints: Any = None,
+    lossless: bool = False,
 ) -> VideoResult:
     """Colorize the video at `src` into an MP4 at `dst`; return what was written.
 
@@ -290,7 +301,9 @@ def colorize_video(
     longest run of frames without a network run (1 = every frame): within it, keyframes are chosen
     by motion and colors are carried between them by optical flow. progress(JobProgress) is called
     as frames are done; cancel() returning True stops the job with `Cancelled`, leaving no file.
-    `dst` must not be `src`, and must not exist unless `overwrite`.
+    `dst` must not be `src`, and must not exist unless `overwrite`. hints: strokes painted on frames
+    (`film_hints`: a photo stroke plus "time" in seconds), carried through each one's shot. crf: x264's
+    quality (0 lossless, 51 worst). lossless: an FFV1 master in a .mkv instead (every pixel exact).
 
     Raises:
         InputError: unreadable, damaged or over-limit video, or a setting out of range.
@@ -299,7 +312,7 @@ def colorize_video(
         ColorizationError: encoding failed.
     """
     options = VideoOptions(adjustments, smoothing, keyframe_interval, render_size or colorizer.render_size,
-                           batch_size, preset, crf)
+                           batch_size, preset, crf, film_hints.parse_film_hints(hints), lossless)
     return _run(Path(src), Path(dst), colorizer, options, limits=limits, progress=progress, cancel=cancel,
                 overwrite=overwrite, speeds=speeds)
 
@@ -317,12 +330,15 @@ def colorize_span(src: str | Path, dst: str | Path, colorizer: Colorizer, span: 
 def _run(src: Path, dst: Path, colorizer: Colorizer, options: VideoOptions, *, limits: VideoLimits = VideoLimits(),
          progress: ProgressCallback | None = None, cancel: Callable[[], bool] | None = None, overwrite: bool = False,
          speeds: estimate.Speeds | None = None, span: Span | None = None, audio: bool = True) -> VideoResult:
-    check_output(src, dst, overwrite)
+    check_output(src, dst, overwrite, lossless=options.lossless)
     info = check_video(src, limits)
+    painted = film_hints.painted_frames(options.hints, info)  # from the header: before any decoding
     limits.check_packets(src, info)
     started = time.monotonic()
     costs = estimate.video_stage_seconds(info, options, speeds or estimate.Speeds.typical(colorizer.backend))
     job = _VideoJob(src, info, colorizer, options, limits, _Tracker(costs, progress, cancel), span, audio)
+    first = 0 if span is None else span.start
+    job.painted = {k - first: v for k, v in painted.items() if k >= first and (span is None or k < first + span.count)}
     with tempfile.TemporaryDirectory(prefix="colorize-work-") as work:
         keys, final = job.analyse_and_smooth(work)
         with atomic_write(dst, overwrite) as partial:
@@ -359,6 +375,8 @@ class _VideoJob:
     span: Span | None = None
     audio: bool = True
     warnings: list[str] = field(default_factory=list)
+    painted: dict = field(default_factory=dict)  # this job's frame index -> strokes (`film_hints`)
+    corrections: film_hints.ShotCorrections | None = None
 
     @property
     def ab_shape(self) -> tuple[int, int]:
@@ -368,14 +386,25 @@ class _VideoJob:
         """Passes 1 and 2: keyframe flags, and the final a/b of every frame."""
         predictions = DiskArray(work, self.ab_shape + (2,))
         flows = _Flows(DiskArray(work, self.ab_shape + (6,)))
+        if self.painted:
+            self.corrections = film_hints.ShotCorrections(self.painted, *self.frame_size,
+                                                          lambda shape: DiskArray(work, shape))
         keys = self._analyse(predictions, flows)
         self.tracker.begin("smoothing", len(keys))
         if self.options.smoothing == 0.0 and all(keys):
-            return keys, predictions
-        final = DiskArray(work, self.ab_shape + (2,))
-        temporal.smooth(_Predictions(predictions, keys), flows, self.options.smoothing, out=final,
-                        forward_store=DiskArray(work, self.ab_shape + (2,)))
+            final = predictions
+        else:
+            final = DiskArray(work, self.ab_shape + (2,))
+            temporal.smooth(_Predictions(predictions, keys), flows, self.options.smoothing, out=final,
+                            forward_store=DiskArray(work, self.ab_shape + (2,)))
+        if self.corrections is not None:
+            self.corrections.solve(final)
         return keys, final
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) written: yuv420p needs even sizes, so odd ones lose a row or column."""
+        return self.info.width - self.info.width % 2, self.info.height - self.info.height % 2
 
     def _analyse(self, predictions: DiskArray, flows: _Flows) -> list[bool]:
         """Pass 1: keyframes by motion, their predictions in batches, and flow between neighbours."""
@@ -413,6 +442,8 @@ class _VideoJob:
             flow_L = flow_lightness(inputs[index])
             flow = temporal.pair_flow(previous_L, flow_L, self.ab_shape) if previous_L is not None else None
             flows.append(flow)
+            if self.corrections is not None:
+                self.corrections.observe(index, frame, flow is None or flow.is_cut)
             keys.append(False)
             run(chooser.next(flow))
             previous_L = flow_L
@@ -443,27 +474,33 @@ class _VideoJob:
         info, options = self.info, self.options
         first, frames = (0, frames) if self.span is None else self.span.written(frames)
         start = first if self.span is None else self.span.start + first
-        width, height = info.width - info.width % 2, info.height - info.height % 2  # yuv420p: even sizes, cropped
+        width, height = self.frame_size  # yuv420p: even sizes, cropped
         audio = info.has_audio and self.audio
         params = ["-map", "0:v:0"] + (["-map", "1:a:0"] if audio else [])
-        profile = [] if options.crf == 0 else ["-profile:v", "high"]  # crf 0 is lossless: x264 picks its profile
-        params += ["-vf", f"setpts=N/({info.fps})/TB", "-r", str(info.fps), "-crf", str(options.crf), *profile,
-                   "-movflags", "+faststart", "-f", "mp4"]
+        params += ["-vf", f"setpts=N/({info.fps})/TB", "-r", str(info.fps)]
+        if options.lossless:  # FFV1 level 3 on the RGB frames themselves: intra-only, a CRC per slice
+            params += ["-pix_fmt", "bgr0", "-level", "3", "-g", "1", "-slicecrc", "1", "-f", "matroska"]
+        else:
+            profile = [] if options.crf == 0 else ["-profile:v", "high"]  # crf 0 is lossless: x264 picks its profile
+            params += ["-crf", str(options.crf), *profile, "-movflags", "+faststart", "-f", "mp4"]
         log_path = Path(work) / "ffmpeg.log"
         self.tracker.begin("writing", frames)
         writer = None
         try:
             with open(log_path, "w+") as log_file:  # text: MoviePy's error path reads it back as str
                 writer = FFMPEG_VideoWriter(
-                    str(partial), (width, height), float(info.fps), codec="libx264", preset=options.preset,
+                    str(partial), (width, height), float(info.fps), codec="ffv1" if options.lossless else "libx264",
+                    preset=options.preset,
                     audiofile="file:" + str(self.src.absolute()) if audio else None,  # the probed file, never a URL
-                    audio_codec="copy" if info.audio_codec in COPYABLE_AUDIO else "aac",
+                    audio_codec="copy" if info.audio_codec in COPYABLE_AUDIO or options.lossless else "aac",
                     ffmpeg_params=params, logfile=log_file)
                 stop = self.limits.decode_budget(info) if self.span is None else None
                 for index, frame in enumerate(read_frames(self.src, info, start=start, count=frames, max_decoded=stop)):
                     prediction = Prediction(color.lightness(frame[:height, :width]), final[first + index])
+                    corrected = None if self.corrections is None else self.corrections.render(
+                        first + index, prediction.L, prediction.ab, options.adjustments)
                     try:
-                        writer.write_frame(prediction.render(options.adjustments))
+                        writer.write_frame(prediction.render(options.adjustments) if corrected is None else corrected)
                     except OSError:
                         raise ColorizationError("The video encoder stopped unexpectedly: " + _tail(log_path)) from None
                     self.tracker.step(index + 1)

@@ -162,7 +162,7 @@ def test_every_parameter_has_a_plain_description_and_its_type(server):
         for parameter in endpoint["parameters"]:
             for text in (parameter["type"].get("description", ""), parameter["python_type"]["description"]):
                 assert text and "FileData" not in text and "\n" not in text, (name, parameter["parameter_name"], text)
-                assert text == texts.parameters(AppLimits())[parameter["parameter_name"]]
+                assert text == texts.endpoint_parameters(AppLimits(), name[1:])[parameter["parameter_name"]]
             types[(name, parameter["parameter_name"])] = parameter["type"].get("type")
     assert types[("/colorize_video", "keyframes")] == "integer"
     assert types[("/colorize_video", "render_size")] == types[("/colorize_image", "render_size")] == "integer"
@@ -170,6 +170,33 @@ def test_every_parameter_has_a_plain_description_and_its_type(server):
     assert [p["parameter_name"] for p in endpoints["/colorize_image"]["parameters"]] == [
         "image", "intensity", "saturation", "hue", "render_size", "hints"]
     assert endpoints["/colorize_image"]["parameters"][5]["parameter_has_default"]
+    video = endpoints["/colorize_video"]["parameters"]
+    assert video[-1]["parameter_name"] == "hints" and video[-1]["parameter_has_default"]
+    assert video[-1]["parameter_default"] is None and "time in seconds" in video[-1]["python_type"]["description"]
+
+
+def test_film_hints_through_the_api(tmp_path):
+    neutral = Colorizer.from_pretrained(models.fixed_color_model(tmp_path / "neutral", ab=(0, 0)), backend="opencv")
+    clip = make_clip(tmp_path / "film.mp4", frames_per_shot=12)  # two shots of 12 frames at 25 fps
+    strokes = [{"time": 0.1, "points": [[0.1, 0.1], [0.9, 0.9]], "color": "#2050ff", "size": 0.5}]
+    common = (1.0, 1.0, 0.0, 0.85, 8, 224)
+    with running_app(neutral) as (url, _):
+        client = Client(url, verbose=False, download_files=str(tmp_path / "d"))
+        for hints in (strokes, json.dumps(strokes)):  # the list, or a JSON string of it
+            out = client.predict(handle_file(clip), *common, hints, api_name="/colorize_video")
+            path = out["video"] if isinstance(out, dict) else out
+            cap = cv2.VideoCapture(path)
+            frames = [cap.read()[1] for _ in range(24)]
+            blue = [(f[..., 0].astype(int) - f[..., 2].astype(int)).mean() for f in frames]  # BGR: blue - red
+            assert min(blue[:12]) > 10 and max(abs(b) for b in blue[12:]) < 2  # the first shot only
+        plain = client.predict(handle_file(clip), *common, api_name="/colorize_video")  # hints default to none
+        cap = cv2.VideoCapture(plain["video"] if isinstance(plain, dict) else plain)
+        assert np.ptp(cap.read()[1].astype(int), axis=2).max() <= 2
+        for bad, words in (([{**strokes[0], "time": 5.0}], "past the end of the film"),
+                           ([{**strokes[0], "time": "soon"}], "has no time"),
+                           ('[{"time": NaN, "points": [[0.5, 0.5]], "color": "#2050ff"}]', "the time must be")):
+            with pytest.raises(AppError, match=words):
+                client.predict(handle_file(clip), *common, bad, api_name="/colorize_video")
 
 
 def test_hints_through_the_api(tmp_path):
@@ -290,5 +317,9 @@ def test_the_endpoints_are_tools_for_assistants(fixed_colorizer):
     assert "fractions of the photo" in image["inputSchema"]["properties"]["hints"]["description"]
     for tool in tools:  # the same sentences as the API page, from one table
         for name, schema in tool["inputSchema"]["properties"].items():
-            assert schema["description"].startswith(texts.parameters(AppLimits())[name]), (tool["name"], name)
+            assert schema["description"].startswith(texts.endpoint_parameters(AppLimits(), tool["name"])[name]), \
+                (tool["name"], name)
+    film_hints = by_name["colorize_video"]["inputSchema"]["properties"]["hints"]
+    assert film_hints["items"]["required"] == ["time", "points", "color"] and "carried through its shot" in \
+        film_hints["description"]
     assert "1 (every frame) to 16" in by_name["colorize_video"]["inputSchema"]["properties"]["keyframes"]["description"]

@@ -164,3 +164,57 @@ def test_the_estimate_follows_keys_and_typed_numbers_and_clamps_them(site, tmp_p
     time.sleep(1.0)
     assert page.locator("#video-estimate").inner_text().startswith("640x360") and errors_shown(page) == 0
     close(page)
+
+
+def test_hints_painted_on_a_frame_of_a_film_reach_the_test_run(site, brightness_colorizer, tmp_path):
+    import httpx
+
+    from support.media import decode
+
+    page = open_page(site)
+    page.get_by_role("tab", name="Video").click()
+    clip = make_clip(tmp_path / "film.mp4", frames_per_shot=20, size=(320, 240))
+    page.locator("#video-in input[type=file]").set_input_files(str(clip))
+    page.get_by_text("The whole film should take about").wait_for()
+    page.get_by_text("A color is wrong? Paint hints on a frame").click()
+    moment = page.locator("#film-moment input[type=range]")
+    moment.scroll_into_view_if_needed()
+    box = moment.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2)  # a moment in the first shot
+    page.wait_for_function("document.querySelector('#film-hint-editor canvas') !== null")
+    time.sleep(2.0)  # the frame arrives in the editor
+    preview = page.locator("#video-preview img").nth(1).get_attribute("src")
+    calls = brightness_colorizer.network_calls
+    canvas = page.locator("#film-hint-editor canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5
+    page.mouse.move(x - 60, y - 20)
+    page.mouse.down()
+    for step in range(20):
+        page.mouse.move(x - 60 + step * 6, y - 20 + step * 2)
+    page.mouse.up()
+    page.get_by_text("Hinted frames:").wait_for()
+    page.wait_for_function("(old) => document.querySelectorAll('#video-preview img')[1].src !== old", arg=preview)
+    assert brightness_colorizer.network_calls == calls  # a stroke never runs the network
+    shoot(page, "video-hints-desktop")
+    page.get_by_role("button", name="Try the first").click()
+    page.get_by_text("The first 3 seconds, as a test").wait_for(timeout=180_000)
+    source = page.evaluate("document.querySelector('#video-out video').src")
+    (tmp_path / "hinted.mp4").write_bytes(httpx.get(source, timeout=60).content)
+    hinted = decode(tmp_path / "hinted.mp4")
+    page.locator("#film-hinted-choice input").click()
+    page.get_by_role("option").first.click()
+    page.get_by_role("button", name="Remove this frame's hints").click()
+    page.get_by_text("No frame has hints yet.").wait_for()
+    page.get_by_role("button", name="Try the first").click()
+    page.wait_for_function("() => !document.querySelector('#video-status').innerText.includes('as a test')")
+    page.get_by_text("The first 3 seconds, as a test").wait_for(timeout=180_000)
+    source = page.evaluate("document.querySelector('#video-out video').src")
+    (tmp_path / "plain.mp4").write_bytes(httpx.get(source, timeout=60).content)
+    plain = decode(tmp_path / "plain.mp4")
+    blueness = lambda frame: (frame[..., 2].astype(int) - frame[..., 0].astype(int)).mean()  # noqa: E731
+    assert len(hinted) == len(plain) == 40  # two shots of 20 frames, shorter than the test run
+    assert all(blueness(h) > blueness(p) + 2 for h, p in zip(hinted[:20], plain[:20]))  # the whole shot
+    assert all(abs(blueness(h) - blueness(p)) < 1.5 for h, p in zip(hinted[20:], plain[20:]))  # not the next
+    close(page)

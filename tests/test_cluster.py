@@ -17,7 +17,7 @@ from colorization.ffmpeg import count_frames, probe
 from colorization.video import VideoOptions, colorize_video
 from support.faults import dying_worker, pool_of
 from support.files import encode
-from support.media import audio_seconds, decode, frame_times, make_clip
+from support.media import audio_seconds, decode, frame_times, make_clip, streams
 
 ray = pytest.importorskip("ray", reason="the cluster extra: pip install 'colorization[cluster]'")
 pytestmark = pytest.mark.slow
@@ -95,6 +95,26 @@ def test_a_film_in_pieces_matches_the_one_machine_run(address, brightness_dir, f
         elsewhere = [jumps[t - 1] for t in range(61, 210) if t not in (110, 160)]
         assert jumps[join - 1] <= max(elsewhere), (join, jumps[join - 1], max(elsewhere))
     assert not list(tmp_path.glob(".*pieces*"))  # the pieces went once joined
+
+
+def test_a_film_with_hints_in_lossless_pieces_matches_the_one_machine_master(address, brightness_dir, film, tmp_path):
+    from colorization.film_hints import parse_film_hints
+
+    hints = [{"time": 65 / 25, "points": [[0.3, 0.3], [0.7, 0.7]], "color": "#2b5fd9", "size": 0.3}]  # long shot
+    options = VideoOptions(hints=parse_film_hints(hints), lossless=True)
+    result = cluster.colorize_film(film, tmp_path / "spread.mkv", ModelChoice(str(brightness_dir)), options,
+                                   piece_frames=60)
+    model = Colorizer.from_pretrained(brightness_dir)
+    alone = colorize_video(film, tmp_path / "alone.mkv", model, hints=hints, lossless=True)
+    plain = colorize_video(film, tmp_path / "plain.mkv", model, lossless=True)
+    spread_frames, alone_frames, plain_frames = decode(result.path), decode(alone.path), decode(plain.path)
+    assert len(spread_frames) == len(alone_frames) == 250 and "Video: ffv1" in streams(result.path)
+    assert audio_seconds(result.path) == pytest.approx(audio_seconds(film), abs=0.03)
+    differences = [np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(spread_frames, alone_frames)]
+    assert max(differences) <= 2.0
+    changed = [np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(spread_frames, plain_frames)]
+    assert min(changed[60:210]) > 3.0  # every piece of the long shot got its hint, even those far from frame 65
+    assert max(changed[:60] + changed[210:]) < 0.5  # the other shots did not
 
 
 def test_a_worker_that_dies_is_replaced_and_its_piece_retried(address, brightness_dir, film, tmp_path, monkeypatch):

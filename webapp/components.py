@@ -32,6 +32,12 @@ HINTS_SCHEMA = {
 }
 
 
+# A film's strokes: the photo's, each with the time of the frame it is painted on.
+FILM_HINTS_SCHEMA = copy.deepcopy(HINTS_SCHEMA)
+FILM_HINTS_SCHEMA["items"]["properties"]["time"] = {"type": "number", "minimum": 0}
+FILM_HINTS_SCHEMA["items"]["required"] = ["time", "points", "color"]
+
+
 def file_example(name: str) -> dict:
     """What `gradio_client.handle_file(name)` sends for a local file: the API page shows it as that call."""
     return {"path": name, "meta": {"_type": "gradio.FileData"}}

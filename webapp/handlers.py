@@ -28,6 +28,7 @@ import numpy as np
 from colorization import Adjustments, Cancelled, Colorizer, InputError, defaults, quantize
 from colorization.estimate import Speeds, image_seconds, video_seconds
 from colorization.ffmpeg import grab_frame, trim
+from colorization.film_hints import painted_frames, parse_film_hints
 from colorization.hints import parse_hints
 from colorization.images import load_image, read_size, save_image
 from colorization.outputs import atomic_write, plan_names
@@ -80,7 +81,7 @@ def _gray_to_rgb(pixels: np.ndarray) -> np.ndarray:
 def _documented(method):
     """Write the Args section of an API method's docstring from `texts.parameters`: the MCP tools read
     the docstring, the API page reads `components.described`, and both say the same."""
-    words = texts.parameters(AppLimits())
+    words = texts.endpoint_parameters(AppLimits(), method.__name__)
     names = [name for name in inspect.signature(method).parameters if name in words]
     summary, returns = inspect.cleandoc(method.__doc__).split("\nReturns:\n")
     args = "".join(f"    {name}: {words[name]}\n" for name in names)
@@ -257,14 +258,16 @@ class ColorizeApp:
     def colorize_video(self, video: Any, intensity: float = defaults.INTENSITY,
                        saturation: float = defaults.SATURATION, hue: float = defaults.HUE,
                        smoothing: float = defaults.SMOOTHING, keyframes: int = defaults.KEYFRAMES,
-                       render_size: int = defaults.RENDER_SIZE, request: gr.Request = None,
+                       render_size: int = defaults.RENDER_SIZE, hints: Any = None, request: gr.Request = None,
                        progress: gr.Progress = gr.Progress()):
-        """Colorize a whole film: every frame, steady colors, the original sound, frame rate and length.
+        """Colorize a whole film: every frame, steady colors, the original sound, frame rate and length; optionally
+        steered by color hints painted on frames.
 
         Returns:
             The colorized MP4 (H.264, AAC sound).
         """
-        return self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request, progress)[0]
+        return self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size, request, progress,
+                           hints=hints)[0]
 
     # ---- batch and video cores (the page shows more than the API returns) ----------------------
 
@@ -312,13 +315,18 @@ class ColorizeApp:
         return self._charged(archive), problems
 
     def _video(self, video, intensity, saturation, hue, smoothing, keyframes, render_size, request, progress,
-               seconds: float | None = None) -> tuple[str, list[str]]:
-        """Run a whole video job (or its first `seconds`) in the video room; (path, warnings)."""
+               seconds: float | None = None, hints: Any = None) -> tuple[str, list[str]]:
+        """Run a whole video job (or its first `seconds`: hints painted later are left out) in the video room;
+        (path, warnings)."""
         adjustments = _adjustments(intensity, saturation, hue)
         options = VideoOptions(adjustments, _number(smoothing, "smoothing"), _whole(keyframes, "keyframes"),
                                check_render_size(render_size))
+        strokes = parse_film_hints(hints)
         path = upload_path(video, "a video", self.roots())
-        check_video(path, self.limits.video)  # refuse before waiting in line
+        info = check_video(path, self.limits.video)  # refuse before waiting in line
+        painted_frames(strokes, info)
+        if seconds is not None:
+            strokes = tuple(s for s in strokes if s.time < min(seconds, info.duration))
         model = self.model()
         session = getattr(request, "session_hash", None) or f"anonymous-{threading.get_ident()}"
         flag = self._cancel_flags.setdefault(session, threading.Event())
@@ -344,7 +352,8 @@ class ColorizeApp:
                 target = folder / f"{path.stem[:60] or 'video'}-colorized.mp4"
                 result = colorize_video(source, target, model, adjustments, smoothing=options.smoothing,
                                         keyframe_interval=options.keyframes, render_size=options.render_size,
-                                        limits=self.limits.video, progress=report, cancel=stop, speeds=self.speeds)
+                                        limits=self.limits.video, progress=report, cancel=stop, speeds=self.speeds,
+                                        hints=strokes)
                 if source != path:
                     source.unlink(missing_ok=True)
         except BaseException:
@@ -588,25 +597,25 @@ class ColorizeApp:
 
     @shown_to_visitors
     def on_video_run(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
-                     keyframes: int, render_size: int, request: gr.Request = None,
+                     keyframes: int, render_size: int, hints: Any = None, request: gr.Request = None,
                      progress: gr.Progress = gr.Progress()):
         """The page's 'Colorize the whole video': the film, and a status line."""
         try:
             path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size,
-                                         request, progress)
+                                         request, progress, hints=hints)
         except Cancelled:
             return gr.update(value=None, visible=False), CANCELLED
         return gr.update(value=path, visible=True), "Done." + "".join(f" {w}" for w in warnings)
 
     @shown_to_visitors
     def on_video_try(self, video: Any, intensity: float, saturation: float, hue: float, smoothing: float,
-                     keyframes: int, render_size: int, request: gr.Request = None,
+                     keyframes: int, render_size: int, hints: Any = None, request: gr.Request = None,
                      progress: gr.Progress = gr.Progress()):
         """The page's quick test: the first few seconds, to check the colors before a long run."""
         seconds = self.limits.quick_try_seconds
         try:
             path, warnings = self._video(video, intensity, saturation, hue, smoothing, keyframes, render_size,
-                                         request, progress, seconds=seconds)
+                                         request, progress, seconds=seconds, hints=hints)
         except Cancelled:
             return gr.update(value=None, visible=False), CANCELLED
         return (gr.update(value=path, visible=True),

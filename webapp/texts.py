@@ -73,4 +73,15 @@ def parameters(limits: AppLimits) -> dict[str, str]:
         "hints": 'Optional color hints, a list of strokes {"points": [[x, y], ...], "color": "#rrggbb", "size": 0.02} '
                  "with x, y as fractions of the photo's width and height (origin top left) and size as a fraction "
                  "of its shorter side.",
+        "film_hints": 'Optional color hints painted on frames, a list of strokes {"time": 12.4, "points": [[x, y], '
+                      '...], "color": "#rrggbb", "size": 0.02}: time in seconds from the start (the frame shown then), '
+                      "x, y and size as for photos; each is carried through its shot, up to the cuts.",
     }
+
+
+def endpoint_parameters(limits: AppLimits, endpoint: str) -> dict[str, str]:
+    """`parameters` as one endpoint names them: a film's `hints` carry times."""
+    words = parameters(limits)
+    if endpoint == "colorize_video":
+        words["hints"] = words["film_hints"]
+    return words

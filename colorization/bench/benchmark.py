@@ -1,8 +1,8 @@
 """Benchmark: this project against the naive pipeline, side by side in one run, on this machine.
 
     python -m colorization.bench                  # everything (long: docs/benchmarks.md says how long)
-    python -m colorization.bench --only video     # one section: image, hints, hint-quality, video,
-                                                  # keyframes, int8, estimate, temporal, memory, ray
+    python -m colorization.bench --only video     # one section: image, hints, hint-quality, video, keyframes,
+                                                  # int8, estimate, temporal, memory, ray, film-hints
 
 The model is the released architecture with random weights (same compute as the real one),
 written by `architecture`; the media are made by `synthetic`. Speeds are ratios measured in the
@@ -36,7 +36,8 @@ from .naive import NaivePipeline
 ROOT = Path(__file__).resolve().parents[2]
 ORIGINALS = ROOT / "examples" / "images" / "originals"
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
-SECTIONS = ("image", "hints", "hint-quality", "video", "keyframes", "int8", "estimate", "temporal", "memory", "ray")
+SECTIONS = ("image", "hints", "hint-quality", "video", "keyframes", "int8", "estimate", "temporal", "memory", "ray",
+            "film-hints")
 
 
 def photo(name: str, size: tuple[int, int] | None = None) -> np.ndarray:
@@ -267,6 +268,36 @@ class Bench:
         return ["### Peak memory (1080p, defaults, whole process)", "| clip | peak RSS (MB) |", "| --- | ---: |",
                 f"| 10 s | {peaks[10]:.0f} |",
                 f"| 60 s | {peaks[60]:.0f} ({peaks[60] / peaks[10]:.2f}x the 10 s clip; goal <= 1.25x) |", ""]
+
+    def film_hints(self) -> list[str]:
+        """What hints on a film cost at 720p: the same clip without hints, with one painted frame, and with
+        two, in one shot that fills the whole clip (every frame carries a correction: the worst case)."""
+        frames = self.frames
+        step = max(1, (1280 - 300) // frames)
+        clip = synthetic.moving_object([photo(p) for p in ("coffee", "astronaut")], (frames,), SIZES["720p"], step,
+                                       (240, 240))
+        path = synthetic.write_video(self.work / f"object-720p-{frames}.mp4", clip.frames, Fraction(24),
+                                     SIZES["720p"])
+
+        def stroke(frame: int) -> dict:
+            ys, xs = np.nonzero(clip.masks[frame])
+            return {"time": (frame + 0.5) / 24, "points": [[xs.mean() / 1280, ys.mean() / 720]], "color": "#2b5fd9",
+                    "size": 0.05}
+
+        cases = [("no hints", None), ("no hints, again", None), ("one painted frame (the first)", [stroke(0)]),
+                 ("two painted frames (first, last)", [stroke(0), stroke(frames - 1)])]
+        seconds: dict[str, float] = {}
+        for _ in range(3):  # interleaved, best of three: a busy machine's drift falls on every case alike
+            for label, hints in cases:
+                took = colorize_video(path, self.out("film-hints"), self.fp32, hints=hints).seconds
+                seconds[label] = min(seconds.get(label, took), took)
+        base = seconds["no hints"]
+        rows = [f"### Film hints at 720p ({frames} frames, one shot: every frame carries the correction)",
+                "| run | seconds | against no hints |", "| --- | ---: | ---: |"]
+        for label, _ in cases:
+            goal = " (goal <= 1.25x)" if "painted" in label else ""
+            rows.append(f"| {label} | {seconds[label]:.1f} | {seconds[label] / base:.2f}x{goal} |")
+        return rows + [""]
 
     def ray(self) -> list[str]:
         from .cluster_bench import ray_overhead

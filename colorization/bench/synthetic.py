@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -117,3 +118,47 @@ def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: Fraction | 
                         "-c", "copy", str(path)], check=True)
         target.unlink()
     return path
+
+
+@dataclass(frozen=True)
+class MovingObject:
+    """A clip with known motion: where the object is in each frame, and where its shots begin."""
+
+    frames: list[np.ndarray]  # gray RGB frames
+    masks: list[np.ndarray]  # HxW bool: the object's pixels in each frame
+    cuts: list[int]  # frames that start a new shot (0 excluded)
+    step: int  # the object's motion, pixels a frame
+
+
+def moving_object(photos: Sequence[np.ndarray], frames_per_shot: Sequence[int] = (48, 24),
+                  size: tuple[int, int] = (320, 240), step: int = 4, object_size: tuple[int, int] = (80, 80),
+                  seed: int = 0) -> MovingObject:
+    """Gray shots of a textured object (a disc cut from one photo, lighter than its ground) sliding
+    `step` pixels a frame over a still textured background (another photo), hard cuts between shots;
+    each shot takes the next two photos (object, background) of `photos`, cycling."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    ow, oh = object_size
+    frames, masks, cuts = [], [], []
+    for shot, count in enumerate(frames_per_shot):
+        if shot:
+            cuts.append(len(frames))
+        texture = to_gray(next(camera_move(photos[(2 * shot) % len(photos)], 1, (ow, oh), pan=0.0)))[..., 0]
+        ground = to_gray(next(camera_move(photos[(2 * shot + 1) % len(photos)], 1, size, pan=0.0)))[..., 0]
+        ground = (ground.astype(np.float32) * 0.5).astype(np.uint8)  # darker ground, lighter object: an edge
+        texture = (128 + texture.astype(np.float32) * 0.5).astype(np.uint8)
+        disc = np.zeros((oh, ow), np.uint8)
+        cv2.ellipse(disc, (ow // 2, oh // 2), (ow // 2 - 1, oh // 2 - 1), 0, 0, 360, 1, -1)
+        x0 = int(rng.integers(8, 24))
+        y0 = (height - oh) // 2 + int(rng.integers(-10, 10))
+        for index in range(count):
+            x = x0 + step * index
+            frame, mask = ground.copy(), np.zeros((height, width), bool)
+            region = (slice(y0, y0 + oh), slice(x, x + ow))
+            inside = disc.astype(bool) & (np.arange(ow)[None, :] + x < width)
+            visible = inside[:, : max(0, min(ow, width - x))]
+            frame[region][visible] = texture[:, : visible.shape[1]][visible]
+            mask[region][visible] = True
+            frames.append(np.repeat(frame[..., None], 3, axis=2))
+            masks.append(mask)
+    return MovingObject(frames, masks, cuts, step)

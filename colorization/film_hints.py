@@ -1,0 +1,300 @@
+"""Hints on a film: a color painted on one frame corrects the object through its whole shot.
+
+A film hint is a photo stroke (`hints`) plus `"time"`, seconds from the start: the frame shown at
+that time is the painted frame. On it the correction is exactly the photo path's for that frame
+(its smoothed prediction and its own edges, `propagate`). From there the correction, an a/b offset
+on the hint grid, is carried frame by frame forwards and backwards through the shot with the
+optical flow the video path measures (`temporal.pair_flow`, here on the hint grid). Where the flow
+is not trusted (occlusions, uncovered background, low confidence) the carried values are dropped
+and re-spread from the trusted ones along the frame's own edges, so color is not dragged into the
+background. Carrying stops at the shot's cuts. Two painted frames in a shot each hold at their frame
+and blend linearly between; before the first and after the last, the nearest one holds.
+Hints never touch lightness, never run the network again, and the color adjustments act on the
+correction as on photos (intensity and hue before the upsampling, saturation on the composed frame).
+
+Memory stays flat: per-frame lightness grids and corrections go to temporary files, kept only for
+shots that carry hints (and the shot being read).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from . import color, propagate, temporal
+from .color import Adjustments
+from .errors import InputError
+from .ffmpeg import VideoInfo
+from .hints import Stroke, draw, parse_hints
+
+TRUSTED = 0.5  # flow confidence (forward-backward and brightness, 0..1) above which a carried value is kept
+EDGE_SIGMA = 4.0  # lightness difference (L units) at which re-spreading starts to stop at an edge
+FADE = 0.02  # pull of re-spread values towards no correction, per unit of edge weight: far from trusted pixels it fades
+FINEST_SCALE = 1  # DIS's fast preset stops at scale 2; one finer level halves the lag of a carried correction
+FLOW_BLUR = 7  # Gaussian window (grid pixels) over the carrying flow: a correction moves as a piece, not pixel by pixel
+
+_engines = threading.local()
+
+
+def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Dense flow F with src(x) ~ dst(x + F(x)): DIS as in `temporal`, one pyramid level finer.
+
+    A correction is carried through every frame of a shot, so a flow that falls short by a tenth of
+    the motion (DIS fast: 2.8 of 3.2 pixels a frame on the test object) erodes it from the leading edge.
+    """
+    if not hasattr(_engines, "dis"):
+        _engines.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+        _engines.dis.setFinestScale(FINEST_SCALE)
+    return _engines.dis.calc(src, dst, None)
+
+
+def carrying_flow(L_to: np.ndarray, L_from: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """At each pixel of frame `L_to` (uint8 lightness), where its content sits in `L_from`, and how far
+    that is trusted (0..1): forward-backward consistency and brightness constancy, as `temporal.pair_flow`."""
+    there, back = _flow(L_to, L_from), temporal.optical_flow(L_from, L_to)  # the check needs no finer level
+    agree = temporal.consistent(there, back)
+    brightness = np.abs(L_to.astype(np.float32) - temporal.warp(L_from.astype(np.float32), there))
+    confidence = agree * np.exp(-((brightness / temporal.BRIGHTNESS_SIGMA) ** 2))
+    return cv2.GaussianBlur(there, (FLOW_BLUR, FLOW_BLUR), 0), confidence
+
+
+@dataclass(frozen=True)
+class FilmStroke:
+    """A checked stroke painted on the frame shown at `time` seconds."""
+
+    time: float
+    stroke: Stroke
+
+
+def parse_film_hints(value: Any) -> tuple[FilmStroke, ...]:
+    """Check film strokes given as a list (or a JSON string of one); None, "" and [] mean no hints.
+
+    Each stroke is a photo stroke plus "time" (seconds from the start, a finite number from 0).
+    The photo limits hold for the whole film (MAX_STROKES strokes, MAX_POINTS points together).
+
+    Raises:
+        InputError: anything `hints.parse_hints` refuses, or a missing, negative or non-finite time.
+    """
+    if value is None or value == "" or value == [] or value == ():
+        return ()
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise InputError("The hints are not valid JSON: expected a list of strokes with times.") from None
+    if isinstance(value, tuple) and all(isinstance(item, FilmStroke) for item in value):
+        return value
+    if not isinstance(value, list):
+        raise InputError('The film hints must be a list of strokes like {"time": 1.5, "points": [[x, y]], '
+                         '"color": "#rrggbb"}.')
+    strokes = parse_hints(value)  # the photo checks first: count limits before looking at every item
+    times = []
+    for number, item in enumerate(value, start=1):
+        moment = item.get("time")
+        if isinstance(moment, bool) or not isinstance(moment, (int, float)):
+            raise InputError(f"Hint stroke {number} has no time: give \"time\", the seconds from the film's start "
+                             "at which the stroke is painted.")
+        if not math.isfinite(moment) or moment < 0:
+            raise InputError(f"Hint stroke {number}: the time must be a number of seconds from 0, got {moment!r}.")
+        times.append(float(moment))
+    return tuple(FilmStroke(t, s) for t, s in zip(times, strokes))
+
+
+def frame_at(seconds: float, info: VideoInfo) -> int:
+    """The index of the frame shown at `seconds` (frames are sampled at the film's rate from its start)."""
+    return min(int(math.floor(seconds * float(info.fps) + 1e-6)), info.frame_count - 1)
+
+
+def painted_frames(hints: Sequence[FilmStroke], info: VideoInfo) -> dict[int, list[Stroke]]:
+    """The strokes of each painted frame, by the film's frame index; refuses a time past the film's end.
+
+    Read from the header only, so a bad time is refused before any decoding.
+    """
+    frames: dict[int, list[Stroke]] = {}
+    for number, hint in enumerate(hints, start=1):
+        if hint.time > info.duration:
+            raise InputError(f"Hint stroke {number} is at {hint.time:.3f} s, past the end of the film "
+                             f"({info.duration:.3f} s).")
+        frames.setdefault(frame_at(hint.time, info), []).append(hint.stroke)
+    return dict(sorted(frames.items()))
+
+
+def lightness_grid(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The lightness of a frame (cropped to width x height) on its hint grid, as the photo path builds it."""
+    grid_h, grid_w = propagate.work_size(height, width)
+    L = color.lightness(np.ascontiguousarray(frame[:height, :width]))
+    return cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
+
+
+def to_flow_input(L_grid: np.ndarray) -> np.ndarray:
+    return np.clip(L_grid * 2.55 + 0.5, 0, 255).astype(np.uint8)
+
+
+def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np.ndarray:
+    """Replace the untrusted values of a carried correction by spreading the trusted ones along the
+    frame's own edges (a harmonic fill over the untrusted pixels, 4-connected, weights that fall at
+    lightness edges, and a slight pull towards no correction so isolated regions fade)."""
+    unknown = ~trusted
+    if not unknown.any():
+        return carried
+    h, w = unknown.shape
+    index = np.full((h, w), -1, np.int64)
+    index[unknown] = np.arange(int(unknown.sum()))
+    count = int(unknown.sum())
+    diagonal = np.full(count, 0.0)
+    rows, cols, values = [], [], []
+    rhs = np.zeros((count, 2))
+    flat_carried = carried.reshape(-1, 2).astype(np.float64)
+    for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+        ys, xs = np.nonzero(unknown)
+        ny, nx = ys + dy, xs + dx
+        inside = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
+        ys, xs, ny, nx = ys[inside], xs[inside], ny[inside], nx[inside]
+        weight = np.exp(-((L_grid[ys, xs] - L_grid[ny, nx]) ** 2) / (2 * EDGE_SIGMA**2)).astype(np.float64)
+        me = index[ys, xs]
+        diagonal += np.bincount(me, weight, minlength=count) * (1 + FADE)
+        other = index[ny, nx]
+        free = other >= 0
+        rows.append(me[free])
+        cols.append(other[free])
+        values.append(-weight[free])
+        known = ~free
+        np.add.at(rhs, me[known], weight[known, None] * flat_carried[ny[known] * w + nx[known]])
+    diagonal = np.maximum(diagonal, 1e-9)
+    system = sp.coo_matrix((np.concatenate(values + [diagonal]),
+                            (np.concatenate(rows + [np.arange(count)]), np.concatenate(cols + [np.arange(count)]))),
+                           shape=(count, count)).tocsc()
+    solved = spla.splu(system, permc_spec="COLAMD").solve(rhs)
+    out = carried.copy()
+    out[unknown] = solved.astype(np.float32)
+    return out
+
+
+def render(L: np.ndarray, ab: np.ndarray, correction: np.ndarray | None, L_grid: np.ndarray | None,
+           adjustments: Adjustments) -> np.ndarray:
+    """Compose one frame as `Prediction.render` composes a photo with hints: the correction (on the
+    hint grid) adjusted like the prediction, upsampled along the frame's full-resolution edges."""
+    if adjustments.intensity == 0.0:
+        return color.to_uint8(color.gray(L))
+    full = None
+    if correction is not None:
+        adjusted = color.adjust_chroma(correction, adjustments.intensity, adjustments.hue)
+        full = propagate.upsample(adjusted, L_grid, L)
+    rgb = color.compose(L, color.adjust_chroma(ab, adjustments.intensity, adjustments.hue), full)
+    return color.scale_saturation(color.to_uint8(rgb), adjustments.saturation)
+
+
+class ShotCorrections:
+    """The corrections of one video job: fed every decoded frame (pass 1), solved once the final a/b
+    is known (after smoothing), read while writing.
+
+    `painted` maps the job's own frame indices (0 = its first decoded frame) to strokes; `store`
+    makes a disk-backed array of a given per-item shape (the video job's temporary folder).
+    """
+
+    def __init__(self, painted: dict[int, list[Stroke]], width: int, height: int, store) -> None:
+        self.painted = painted
+        self.width, self.height = width, height
+        self.grid = propagate.work_size(height, width)
+        self._store = store
+        self._lightness = store(self.grid)
+        self._corrections = store(self.grid + (2,))
+        self._slot: dict[int, int] = {}  # frame index -> slot in the lightness file
+        self._next_slot = 0
+        self._shot: list[int] = []  # frames of the shot being read
+        self._starts: list[bool] = []
+        self._solved: set[int] = set()
+
+    def observe(self, index: int, frame: np.ndarray, starts_shot: bool) -> None:
+        """Pass 1: keep this frame's lightness grid while its shot may carry hints."""
+        if starts_shot:
+            self._close_shot()
+        self._starts.append(starts_shot)
+        self._shot.append(index)
+        self._slot[index] = self._next_slot
+        self._lightness[self._next_slot] = lightness_grid(frame, self.width, self.height)
+        self._next_slot += 1
+
+    def _close_shot(self) -> None:
+        """A shot ended: without a painted frame, its lightness grids are not needed (their slots are reused)."""
+        if self._shot and not any(i in self.painted for i in self._shot):
+            self._next_slot = self._slot[self._shot[0]]
+            for index in self._shot:
+                del self._slot[index]
+        self._shot = []
+
+    def solve(self, final_ab: Sequence[np.ndarray]) -> None:
+        """Corrections of every frame in a shot with hints, from the final (smoothed) a/b of its painted frames."""
+        self._close_shot()
+        frames = len(self._starts)
+        bounds = [i for i, s in enumerate(self._starts) if s or i == 0] + [frames]
+        for start, end in zip(bounds, bounds[1:]):
+            keys = [k for k in self.painted if start <= k < end]
+            if keys:
+                self._solve_shot(start, end, keys, final_ab)
+
+    def _L(self, index: int) -> np.ndarray:
+        return self._lightness[self._slot[index]]
+
+    def _painted_correction(self, index: int, final_ab: Sequence[np.ndarray]) -> np.ndarray:
+        """Exactly the photo path's correction for this frame: its final a/b, its edges, its strokes."""
+        grid_h, grid_w = self.grid
+        L_grid = self._L(index)
+        base = np.stack(color.upsample_ab(np.asarray(final_ab[index], np.float32), grid_h, grid_w), axis=-1)
+        return propagate.Grid.of(L_grid).correction(base, draw(self.painted[index], grid_w, grid_h))
+
+    def _step(self, correction: np.ndarray, src: int, dst: int) -> np.ndarray:
+        """Carry a correction from frame `src` to its neighbour `dst` along the flow, re-spreading where untrusted."""
+        L_dst = self._L(dst)
+        flow, confidence = carrying_flow(to_flow_input(L_dst), to_flow_input(self._L(src)))
+        carried = temporal.warp(correction, flow)
+        return respread(carried, confidence >= TRUSTED, L_dst)
+
+    def _solve_shot(self, start: int, end: int, keys: list[int], final_ab: Sequence[np.ndarray]) -> None:
+        held = {k: self._painted_correction(k, final_ab) for k in keys}
+        for k, value in held.items():
+            self._put(k, value)
+        current = held[keys[0]]
+        for t in range(keys[0] - 1, start - 1, -1):  # before the first painted frame: it holds
+            current = self._step(current, t + 1, t)
+            self._put(t, current)
+        current = held[keys[-1]]
+        for t in range(keys[-1] + 1, end):  # after the last: it holds
+            current = self._step(current, t - 1, t)
+            self._put(t, current)
+        for left, right in zip(keys, keys[1:]):  # between two: each carried towards the other, blended
+            current = held[left]
+            for t in range(left + 1, right):
+                current = self._step(current, t - 1, t)
+                self._put(t, current)
+            current = held[right]
+            for t in range(right - 1, left, -1):
+                current = self._step(current, t + 1, t)
+                share = (t - left) / (right - left)
+                self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * current)
+
+    def _put(self, index: int, value: np.ndarray) -> None:
+        self._corrections[self._slot[index]] = value
+        self._solved.add(index)
+
+    def correction(self, index: int) -> np.ndarray | None:
+        """The hint-grid correction of a frame, None when its shot has no hints."""
+        return self._corrections[self._slot[index]] if index in self._solved else None
+
+    def render(self, index: int, L: np.ndarray, ab: np.ndarray, adjustments: Adjustments) -> np.ndarray | None:
+        """The frame composed with its correction; None when it has none (the caller renders as without hints)."""
+        correction = self.correction(index)
+        if correction is None:
+            return None
+        grid_h, grid_w = self.grid
+        L_grid = cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
+        return render(L, ab, correction, L_grid, adjustments)

@@ -1,0 +1,293 @@
+"""Hints on a film, on a generated clip with known motion: a textured object sliding over a textured
+background for 48 frames, then a cut to a second shot with a similar object (`synthetic.moving_object`)."""
+
+import math
+from fractions import Fraction
+
+import cv2
+import numpy as np
+import pytest
+
+from colorization import Adjustments, InputError, Prediction, color, video
+from colorization.bench import metrics, synthetic
+from colorization.film_hints import FilmStroke, frame_at, painted_frames, parse_film_hints
+from colorization.ffmpeg import probe
+from colorization.hints import MAX_POINTS, hex_to_ab
+from colorization.video import colorize_video
+from support.media import decode, photo
+
+FPS = 24
+BLUE, GREEN = "#2b5fd9", "#3f9b4a"
+SIZE = (320, 240)
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory):
+    """The clip (frames, object masks, cut) and its MP4."""
+    clip = synthetic.moving_object([photo(p) for p in ("coffee", "astronaut", "chelsea", "rocket")])
+    path = synthetic.write_video(tmp_path_factory.mktemp("known") / "film.mp4", clip.frames, Fraction(FPS), SIZE)
+    return clip, path
+
+
+def on_object(clip, frame: int, color_hex: str, size: float = 0.1) -> dict:
+    """A click in the middle of the object on `frame`, at a time inside that frame's display."""
+    ys, xs = np.nonzero(clip.masks[frame])
+    return {"time": (frame + 0.5) / FPS, "points": [[xs.mean() / SIZE[0], ys.mean() / SIZE[1]]], "color": color_hex,
+            "size": size}
+
+
+def written_frames(monkeypatch, *args, **kwargs):
+    """Run colorize_video and keep the frames it sends to the encoder (exact, before H.264 rounds them)."""
+    from moviepy.video.io.ffmpeg_writer import FFMPEG_VideoWriter
+
+    written = []
+    original = FFMPEG_VideoWriter.write_frame
+    monkeypatch.setattr(FFMPEG_VideoWriter, "write_frame", lambda self, frame: written.append(frame.copy())
+                        or original(self, frame))
+    result = colorize_video(*args, **kwargs)
+    monkeypatch.undo()
+    return result, written
+
+
+def ab_of(frames):
+    return [color.rgb_to_lab(f)[..., 1:] for f in frames]
+
+
+def inside(mask: np.ndarray, pixels: int = 9) -> np.ndarray:
+    return cv2.erode(mask.astype(np.uint8), np.ones((pixels, pixels))).astype(bool)
+
+
+def outside(mask: np.ndarray, pixels: int = 9) -> np.ndarray:
+    return ~cv2.dilate(mask.astype(np.uint8), np.ones((pixels, pixels))).astype(bool)
+
+
+# ---- hostile input: refused with a sentence, before any decoding ----------------------------------
+
+@pytest.mark.parametrize("value, words", [
+    ('[{"time": NaN, "points": [[0.5, 0.5]], "color": "#2b5fd9"}]', "the time must be a number of seconds"),
+    ([{"time": math.nan, "points": [[0.5, 0.5]], "color": BLUE}], "the time must be a number of seconds"),
+    ([{"time": math.inf, "points": [[0.5, 0.5]], "color": BLUE}], "the time must be a number of seconds"),
+    ([{"time": -1, "points": [[0.5, 0.5]], "color": BLUE}], "the time must be a number of seconds"),
+    ([{"time": "1.0", "points": [[0.5, 0.5]], "color": BLUE}], "has no time"),
+    ([{"points": [[0.5, 0.5]], "color": BLUE}], "has no time"),
+    ([{"time": 0.5, "points": [[0.5, 0.5]] * (MAX_POINTS + 1), "color": BLUE}], f"more than {MAX_POINTS} points"),
+    ([{"time": 0.5, "points": [[0.5, 0.5]] * 5000, "color": BLUE}] * 3, f"more than {MAX_POINTS} points"),
+    ([{"time": 0.5, "points": [[1.2, 0.5]], "color": BLUE}], "lies outside"),
+    ([{"time": 0.5, "points": [[0.5, 0.5]], "color": "blue"}], "#rrggbb"),
+    ('{"time": 0.5}', "must be a list"),
+    ("[{", "not valid JSON"),
+])
+def test_bad_film_hints_are_refused_with_a_sentence(value, words):
+    with pytest.raises(InputError, match=words) as caught:
+        parse_film_hints(value)
+    message = str(caught.value)
+    assert message[0].isupper() and message.endswith(".") and "\n" not in message
+
+
+def test_no_hints_are_none_empty_or_blank():
+    assert parse_film_hints(None) == parse_film_hints([]) == parse_film_hints("") == ()
+    parsed = parse_film_hints('[{"time": 1.25, "points": [[0.1, 0.2]], "color": "#2B5FD9", "size": 0.05}]')
+    assert parsed == (FilmStroke(1.25, parsed[0].stroke),) and parsed[0].stroke.color == BLUE
+
+
+def test_a_time_names_the_frame_shown_then_and_past_the_end_is_refused(known):
+    _, path = known
+    info = probe(path)
+    assert info.frame_count == 72
+    assert frame_at(0.0, info) == 0 and frame_at(0.999 / FPS, info) == 0 and frame_at(1.0 / FPS, info) == 1
+    assert frame_at(info.duration, info) == 71  # the very end shows the last frame
+    hints = parse_film_hints([{"time": 2.0, "points": [[0.5, 0.5]], "color": BLUE},
+                              {"time": 2.01, "points": [[0.2, 0.5]], "color": GREEN}])
+    assert list(painted_frames(hints, info)) == [48]  # both strokes on one frame
+    with pytest.raises(InputError, match=r"past the end of the film \(3\.000 s\)"):
+        painted_frames(parse_film_hints([{"time": 3.2, "points": [[0.5, 0.5]], "color": BLUE}]), info)
+
+
+@pytest.mark.parametrize("hints", [
+    [{"time": 30.0, "points": [[0.5, 0.5]], "color": BLUE}],
+    [{"time": float("nan"), "points": [[0.5, 0.5]], "color": BLUE}],
+    [{"time": 1.0, "points": [[0.5, 0.5]] * 10_001, "color": BLUE}],
+    [{"time": 1.0, "points": [[0.5, -0.1]], "color": BLUE}],
+])
+def test_the_video_job_refuses_bad_hints_before_decoding(known, fixed_colorizer, tmp_path, monkeypatch, hints):
+    _, path = known
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoding started")
+
+    monkeypatch.setattr(video, "read_frames", no_decoding)
+    with pytest.raises(InputError):
+        colorize_video(path, tmp_path / "out.mp4", fixed_colorizer, hints=hints)
+    assert not list(tmp_path.iterdir())
+
+
+# ---- semantics --------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_painted_frame_is_exactly_the_photo_path(known, brightness_colorizer, tmp_path, monkeypatch):
+    clip, path = known
+    adjustments = Adjustments(intensity=1.3, saturation=1.2, hue=25)
+    strokes = [on_object(clip, 10, BLUE), {**on_object(clip, 10, GREEN), "points": [[0.05, 0.1], [0.2, 0.1]]}]
+    calls = brightness_colorizer.network_calls
+    plain, _ = written_frames(monkeypatch, path, tmp_path / "plain.mp4", brightness_colorizer, adjustments,
+                              smoothing=0.0, keyframe_interval=1)
+    per_run = brightness_colorizer.network_calls - calls
+    _, written = written_frames(monkeypatch, path, tmp_path / "hinted.mp4", brightness_colorizer, adjustments,
+                                smoothing=0.0, keyframe_interval=1, hints=strokes)
+    assert brightness_colorizer.network_calls - calls == 2 * per_run  # hints never run the network again
+    source = decode(path)[10]
+    photo_path = Prediction(color.lightness(source), brightness_colorizer.predict(source).ab).render(
+        adjustments, hints=[{k: v for k, v in s.items() if k != "time"} for s in strokes])
+    np.testing.assert_array_equal(written[10], photo_path)
+    assert not np.array_equal(written[10], brightness_colorizer.colorize(source, adjustments))  # the check can fail
+
+
+@pytest.fixture(scope="module")
+def runs(known, brightness_colorizer, tmp_path_factory):
+    """Default settings: no hints, a hint at frame 0, at frame 47, and at both (blue at 0, green at 47)."""
+    clip, path = known
+    out = tmp_path_factory.mktemp("runs")
+    monkeypatch = pytest.MonkeyPatch()
+    results = {}
+    for name, hints in (("none", None), ("first", [on_object(clip, 0, BLUE)]), ("last", [on_object(clip, 47, BLUE)]),
+                        ("both", [on_object(clip, 0, BLUE), on_object(clip, 47, GREEN)])):
+        result, frames = written_frames(monkeypatch, path, out / f"{name}.mp4", brightness_colorizer, hints=hints)
+        results[name] = frames
+    return results
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("painted", ["first", "last"])
+def test_a_hint_follows_the_object_through_its_shot_and_no_further(known, runs, painted):
+    clip, _ = known
+    hint = np.array(hex_to_ab(BLUE))
+    none, hinted = ab_of(runs["none"]), ab_of(runs[painted])
+    for t in (0, 24, 47):
+        obj, ground = inside(clip.masks[t]), outside(clip.masks[t])
+        before = np.linalg.norm(none[t][obj].mean(axis=0) - hint)
+        after = np.linalg.norm(hinted[t][obj].mean(axis=0) - hint)
+        assert before > 40  # the network's color is far from the hint: the check can fail
+        assert after <= 0.35 * before, (t, after, before)
+        object_moved = np.linalg.norm(hinted[t][obj] - none[t][obj], axis=-1).mean()
+        ground_moved = np.linalg.norm(hinted[t][ground] - none[t][ground], axis=-1).mean()
+        assert ground_moved <= 0.25 * object_moved, (t, ground_moved, object_moved)
+    for t in range(48, 72):  # the second shot, after the cut
+        assert np.abs(hinted[t] - none[t]).max() <= 1.5
+
+
+@pytest.mark.slow
+def test_two_painted_frames_each_hold_and_blend_between(known, runs):
+    clip, _ = known
+    blue, green = np.array(hex_to_ab(BLUE)), np.array(hex_to_ab(GREEN))
+    both, none = ab_of(runs["both"]), ab_of(runs["none"])
+
+    def object_ab(frames, t):
+        return frames[t][inside(clip.masks[t])].mean(axis=0)
+
+    assert np.linalg.norm(object_ab(both, 0) - blue) < np.linalg.norm(object_ab(both, 0) - green) / 2
+    assert np.linalg.norm(object_ab(both, 47) - green) < np.linalg.norm(object_ab(both, 47) - blue) / 2
+    shift = [object_ab(both, t) - object_ab(none, t) for t in (0, 24, 47)]
+    middle = 0.5 * (shift[0] + shift[2])
+    assert np.linalg.norm(shift[1] - middle) < 0.25 * np.linalg.norm(shift[0] - shift[2])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("painted, frame", [("first", 0), ("last", 47)])
+def test_steady_colors_stay_steady_with_hints(known, runs, painted, frame):
+    """E_warp (Lai et al.) of the hinted shot against the steadiest hinted film there can be: the painted
+    frame's own correction moved exactly with the object (the clip's motion is known).
+
+    Against the run without hints E_warp doubles (measured 2.0x), and so does that perfect reference
+    (2.3x): the metric grows with saturation on a textured moving object, whatever carries the color.
+    """
+    clip, _ = known
+    gray = clip.frames[:48]
+    none, hinted = [color.rgb_to_lab(f) for f in runs["none"][:48]], runs[painted][:48]
+    correction = color.rgb_to_lab(hinted[frame])[..., 1:] - none[frame][..., 1:]
+    perfect = []
+    for t, lab in enumerate(none):
+        moved = cv2.warpAffine(correction, np.float32([[1, 0, clip.step * (t - frame)], [0, 1, 0]]), SIZE,
+                               borderMode=cv2.BORDER_REPLICATE)
+        lab = np.dstack([lab[..., :1], lab[..., 1:] + moved])
+        perfect.append(color.to_uint8(np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB), 0, 1)))
+    steadiest = metrics.warping_error(perfect, gray)
+    assert metrics.warping_error(hinted, gray) <= 1.10 * steadiest
+    assert metrics.warping_error(runs["none"][:48], gray) < steadiest  # the reference is not a low bar
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+def cli(*args):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, "-m", "colorization", *map(str, args)], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(root)), timeout=600)
+
+
+@pytest.mark.slow
+def test_the_command_line_reads_film_hints_from_a_file(known, brightness_dir, tmp_path):
+    import json
+
+    clip, path = known
+    hints = tmp_path / "film.json"
+    hints.write_text(json.dumps([on_object(clip, 0, BLUE)]))
+    done = cli("video", path, "-o", tmp_path / "hinted.mp4", "--hints", hints, "--model", brightness_dir, "-q")
+    assert done.returncode == 0, done.stderr
+    plain = cli("video", path, "-o", tmp_path / "plain.mp4", "--model", brightness_dir, "-q")
+    assert plain.returncode == 0, plain.stderr
+    hinted, none = ab_of(decode(tmp_path / "hinted.mp4")), ab_of(decode(tmp_path / "plain.mp4"))
+    target = np.array(hex_to_ab(BLUE))
+    obj = inside(clip.masks[24])
+    assert np.linalg.norm(hinted[24][obj].mean(axis=0) - target) < 0.4 * np.linalg.norm(none[24][obj].mean(axis=0) - target)
+    assert np.abs(hinted[60] - none[60]).mean() < 1.0  # the second shot: H.264 noise only
+
+
+@pytest.mark.parametrize("content, words", [
+    ('[{"time": 1e9, "points": [[0.5, 0.5]], "color": "#2b5fd9"}]', "past the end of the film"),
+    ('[{"time": NaN, "points": [[0.5, 0.5]], "color": "#2b5fd9"}]', "the time must be"),
+    ('[{"time": 1, "points": [[0.5, 1.5]], "color": "#2b5fd9"}]', "lies outside"),
+    ('[{"points": [[0.5, 0.5]], "color": "#2b5fd9"}]', "has no time"),
+])
+def test_the_command_line_refuses_bad_film_hints(known, brightness_dir, tmp_path, content, words):
+    _, path = known
+    hints = tmp_path / "film.json"
+    hints.write_text(content)
+    done = cli("video", path, "-o", tmp_path / "out.mp4", "--hints", hints, "--model", brightness_dir, "-q")
+    assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.json"]
+
+
+# ---- pieces (--ray): a piece gets the hints of its shot ----------------------------------------
+
+def test_a_piece_reads_back_to_the_painted_frames_of_its_shot_only():
+    from colorization import pieces
+
+    plan = pieces.plan(300, [100], piece_frames=60, warmup=10)
+    assert [(p.start, p.end) for p in plan] == [(0, 50), (50, 100), (100, 150), (150, 200), (200, 250), (250, 300)]
+    reached = pieces.reach_hints(plan, [100], [5, 280])
+    assert [r.span for r in reached[:2]] == [plan[0].span, pieces.Piece(1, 50, 100, 45, 0).span]  # back to frame 5
+    assert reached[2:5] == [pieces.Piece(2, 100, 150, 0, 131), pieces.Piece(3, 150, 200, 10, 81),
+                            pieces.Piece(4, 200, 250, 10, 31)]  # on to frame 280
+    assert reached[5] == plan[5]  # its painted frame is inside: its own warm-up is enough
+    assert pieces.reach_hints(plan, [100], []) == plan
+
+
+@pytest.mark.slow
+def test_a_piece_far_from_the_painted_frame_carries_its_correction(known, brightness_colorizer, tmp_path):
+    from colorization import pieces
+    from colorization.video import VideoOptions, colorize_span
+
+    clip, path = known
+    options = VideoOptions(hints=parse_film_hints([on_object(clip, 0, BLUE)]))
+    plan = pieces.reach_hints(pieces.plan(72, [48], piece_frames=24, warmup=4), [48], [0])
+    assert plan[1].start == 24 and plan[1].span.start == 0  # reads from the painted frame, writes from 24
+    piece = colorize_span(path, tmp_path / "piece.mp4", brightness_colorizer, plan[1].span, options).path
+    plain = colorize_span(path, tmp_path / "plain.mp4", brightness_colorizer, plan[1].span, VideoOptions()).path
+    target = np.array(hex_to_ab(BLUE))
+    obj = inside(clip.masks[40])
+    hinted, none = ab_of(decode(piece))[16], ab_of(decode(plain))[16]  # frame 40 of the film
+    assert np.linalg.norm(hinted[obj].mean(axis=0) - target) < 0.4 * np.linalg.norm(none[obj].mean(axis=0) - target)
