@@ -180,3 +180,13 @@ def test_the_running_sweeper_deletes_inline_mcp_files_after_their_time(fixed_col
     assert sweep_inline(cache, 3600, now=fresh) == 0  # fresh: kept
     assert sweep_inline(cache, 3600, now=fresh + 3601) == len(inline)
     assert not any(p.exists() for p in inline) and example.exists()
+
+
+# ---- 12. on_render_info with 1e308: a reason, like every other handler --------------------------
+
+def test_render_info_with_a_huge_number_gets_a_reason(server):
+    url, demo = server
+    for value in (1e308, -1, 100):
+        answer = raw.call(url, raw.fn_index(demo, "on_render_info"), [None, value])
+        assert answer.refused and answer.error.startswith("render size must be"), (value, answer)
+        assert "Numerical result" not in answer.error

@@ -12,9 +12,13 @@ each refused with one sentence before Gradio parses it.
 One kind of link is read, not fetched: one to this app's own file route (`.../gradio_api/file=<path>`),
 which Gradio's upload tool for MCP clients returns after an upload; it becomes the path it names,
 which `uploads.upload_path` then holds to the upload folder like any other.
-An MCP tool call reaches the same events through Gradio's own client (so links are refused
-there too), but it may carry a file inline as base64, which Gradio decodes with no size limit:
-its body is counted as it streams in and cut off past `max_mcp_body` bytes.
+An MCP tool call reaches the same events through Gradio's own client, but it may carry a file
+inline as base64, which Gradio decodes with no size limit: its body is counted as it streams in and
+cut off past `max_mcp_body` bytes; a tool call naming a link or a server file is answered here as a
+failed tool call with the same sentence.
+Two more jobs ride on the same pass over each request: uploads and MCP bodies are charged to the
+sending address's disk quota (`quota`) and refused past it, and every open result stream is noted
+(`presence`) so that a job nobody reads can leave its room.
 """
 
 from __future__ import annotations
