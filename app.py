@@ -166,7 +166,7 @@ def video_tab(app: ColorizeApp) -> None:
         moment = gr.Slider(0, 1, value=0, step=0.04, label="Moment (seconds)", elem_id="film-moment")
         film_editor = gr.ImageEditor(label="Paint on this frame", type="numpy", image_mode="RGBA", format="png",
                                      sources=[], layers=False, transforms=[], elem_id="film-hint-editor", height=420,
-                                     brush=gr.Brush(colors=[(c, 0.75) for c in HINT_COLORS], color_mode="defaults"))
+                                     brush=gr.Brush(colors=[(c, 0.75) for c, _ in painter.COLORS], color_mode="defaults"))
         hinted_list = gr.Markdown("No frame has hints yet.", elem_id="film-hinted-frames")
         with gr.Row():
             hinted_choice = gr.Dropdown(choices=[], label="Hinted frame (seconds)", elem_id="film-hinted-choice")
