@@ -15,7 +15,7 @@ RENDER_SIZE_RANGE = (64, 1024)
 RENDER_SIZE_STEP = 8  # three stride-2 stages
 
 SMOOTHING = 0.85  # temporal smoothing strength, 0 = every frame on its own
-KEYFRAMES = 8  # the network runs at least every KEYFRAMES frames of a video, sooner in motion; 1 = every frame
+KEYFRAMES = 8  # a network run at least every KEYFRAMES frames, sooner where carried colors lose trust
 KEYFRAMES_RANGE = (1, 16)
 
 PREVIEW_SIZE = 2048  # long side of the app's before/after preview

@@ -61,13 +61,14 @@ def original(name: str) -> Path:
     return cached
 
 
-def gray_clip(name: str, folder: Path, size: tuple[int, int] | None = None) -> Path:
-    """The grayscale film of the package's clip `name` (scaled to `size`, w x h, when given), as H.264."""
+def gray_clip(name: str, folder: Path, size: tuple[int, int] | None = None, frames: int | None = None) -> Path:
+    """The grayscale film of the package's clip `name` (scaled to `size`, w x h, when given; its first
+    `frames` frames when given), as H.264."""
     src = original(name)
     info = probe(src)
     width, height = size or (info.width, info.height)
-    path = folder / f"{Path(name).stem}-gray-{width}x{height}.mp4"
+    path = folder / f"{Path(name).stem}-gray-{width}x{height}-{frames or 'all'}.mp4"
     if not path.exists():
-        frames = (synthetic.to_gray(frame) for frame in read_frames(src, info, size=size))
-        synthetic.write_video(path, frames, Fraction(info.fps), (width, height))
+        grays = (synthetic.to_gray(frame) for frame in read_frames(src, info, size=size, count=frames))
+        synthetic.write_video(path, grays, Fraction(info.fps), (width, height))
     return path
