@@ -16,7 +16,7 @@ import numpy as np
 
 from . import defaults
 from .color import lightness
-from .keyframes import MotionRule
+from .keyframes import TrustRule
 from .pipeline import Colorizer, Prediction
 
 if TYPE_CHECKING:
@@ -70,13 +70,17 @@ def best(fn: Callable[[], object], repeat: int = 3) -> float:
     return min(times)
 
 
+TYPICAL_LOSS = 0.03  # trust lost per frame by a clip whose motion was not sampled: real footage, panning
+
+
 def expected_keyframes(frames: int, max_interval: int, motion: float | None = None) -> float:
-    """Network runs to expect: keyframes come at most `max_interval` apart, and sooner the more the
-    picture moves (`motion`: mean displacement per frame in a/b-grid pixels, see `video.sample_motion`;
-    unknown motion is taken as a steady pan that needs a keyframe every other frame)."""
+    """Network runs to expect: keyframes come at most `max_interval` apart, and sooner the faster the
+    carried colors lose trust (`motion`: the share of the picture per frame that can no longer be
+    traced back, see `video.sample_motion`; unknown motion is taken as `TYPICAL_LOSS`)."""
     if max_interval <= 1:
         return float(frames)
-    per_frame = 0.5 if motion is None else motion / MotionRule().max_motion
+    loss = TYPICAL_LOSS if motion is None else max(0.0, motion)
+    per_frame = loss / (1.0 - TrustRule().min_traced)
     return frames * min(1.0, max(1.0 / max_interval, per_frame)) + 1
 
 

@@ -2,10 +2,11 @@
 
 Everything runs at the network's low resolution (a/b at S/4, flow on L at S/2), where it costs
 about a millisecond a frame. For each pair of neighbouring frames we keep the flow both ways and
-a per-pixel confidence (forward-backward consistency and brightness constancy). A forward and a
-backward recursive filter, `ab_t = a c warp(ab_t-1) + (1 - a c) pred_t`, are averaged, which
-removes the lag of a one-way filter; both restart at scene cuts so no color crosses a cut.
-Frames without a prediction (between keyframes) take the warped colors of both neighbours.
+a per-pixel confidence (forward-backward consistency, brightness constancy, and 0 where the flow
+leaves the picture). A forward and a backward recursive filter carry colors with a per-pixel
+weight along the flow and fuse them with each prediction; their weighted mean removes the lag of
+a one-way filter, and both restart at scene cuts so no color crosses a cut. Frames without a
+prediction (between keyframes) take the carried colors of both neighbours, each where it is trusted.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ def warp(data: np.ndarray, flow: np.ndarray) -> np.ndarray:
     grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     return cv2.remap(data, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE)
+
+
+def inside(flow: np.ndarray) -> np.ndarray:
+    """True where x + flow(x) lands inside the picture: elsewhere the content is new, seen in no other frame."""
+    h, w = flow.shape[:2]
+    x = np.arange(w, dtype=np.float32)[None, :] + flow[..., 0]
+    y = np.arange(h, dtype=np.float32)[:, None] + flow[..., 1]
+    return (x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)
 
 
 def consistent(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
@@ -99,10 +108,11 @@ def pair_flow(prev_L: np.ndarray, L: np.ndarray, ab_shape: tuple[int, int]) -> P
     """Flow both ways between two uint8 lightness frames, reduced to the a/b grid."""
     to_prev, from_prev = optical_flow(L, prev_L), optical_flow(prev_L, L)
     ok_to_prev, ok_from_prev = consistent(to_prev, from_prev), consistent(from_prev, to_prev)
+    in_to_prev, in_from_prev = inside(to_prev), inside(from_prev)
     bright_to_prev = np.abs(L.astype(np.float32) - warp(prev_L.astype(np.float32), to_prev))
     bright_from_prev = np.abs(prev_L.astype(np.float32) - warp(L.astype(np.float32), from_prev))
-    conf_to_prev = ok_to_prev * np.exp(-((bright_to_prev / BRIGHTNESS_SIGMA) ** 2))
-    conf_from_prev = ok_from_prev * np.exp(-((bright_from_prev / BRIGHTNESS_SIGMA) ** 2))
+    conf_to_prev = (ok_to_prev & in_to_prev) * np.exp(-((bright_to_prev / BRIGHTNESS_SIGMA) ** 2))
+    conf_from_prev = (ok_from_prev & in_from_prev) * np.exp(-((bright_from_prev / BRIGHTNESS_SIGMA) ** 2))
     h, w = ab_shape
     scale = np.float32(w / L.shape[1])
 
@@ -118,11 +128,32 @@ def pair_flow(prev_L: np.ndarray, L: np.ndarray, ab_shape: tuple[int, int]) -> P
     return PairFlow(small_to_prev, shrink(conf_to_prev), shrink(from_prev) * scale, shrink(conf_from_prev), stats)
 
 
-def _blend(warped: np.ndarray, confidence: np.ndarray, prediction: np.ndarray | None, strength: float) -> np.ndarray:
+CARRY_DECAY = 0.97  # a carried color counts a little less each frame it travels: the nearer keyframe weighs more
+TRUSTED = 0.5  # a flow confidence from which carried colors are relied on fully (colors vary slowly; lightness may not)
+
+
+def reliance(confidence: np.ndarray) -> np.ndarray:
+    """How much a carried color is relied on, from its flow's confidence: fully from `TRUSTED` up."""
+    return np.minimum(confidence * np.float32(1.0 / TRUSTED), np.float32(1.0))
+_EPSILON = 1e-4
+
+
+def _cap(strength: float) -> float:
+    """The most weight carried colors get against a new prediction: `strength` of it, at steady state."""
+    return strength / (1.0 - strength) if strength < 1.0 else 1e6
+
+
+def _step(previous: tuple[np.ndarray, np.ndarray], flow: np.ndarray, confidence: np.ndarray,
+          prediction: np.ndarray | None, cap: float) -> tuple[np.ndarray, np.ndarray]:
+    """One step of a recursive filter: colors and their weight carried along `flow`, the weight
+    lowered where the flow is not trusted, then fused with the frame's prediction, if any."""
+    colors, weight = previous
+    carried = warp(colors, flow)
+    carried_weight = warp(weight, flow) * reliance(confidence) * np.float32(CARRY_DECAY)
     if prediction is None:
-        return warped
-    weight = (strength * confidence)[..., None]
-    return weight * warped + (1.0 - weight) * prediction
+        return carried, carried_weight
+    held = np.minimum(carried_weight, cap)
+    return (held[..., None] * carried + prediction) / (held[..., None] + 1.0), held + 1.0
 
 
 def smooth(
@@ -132,48 +163,50 @@ def smooth(
     out: MutableSequence[np.ndarray] | None = None,
     forward_store: MutableSequence[np.ndarray] | None = None,
 ) -> MutableSequence[np.ndarray]:
-    """Bidirectional flow-guided smoothing of per-frame a/b.
+    """Bidirectional flow-guided smoothing of per-frame a/b, filling frames without a prediction.
 
     predictions[t] is the network's a/b for frame t, or None where it was not run (the first and
     last frame of every shot must have one). flows[t] relates frame t to t-1; None or a cut
-    starts a new shot. Sequences may be lists or disk-backed stores: each is read in order once
-    forwards and once backwards, so memory stays flat. Strength 0 returns the predictions.
+    starts a new shot. Two recursive filters carry colors along the flow, one forwards and one
+    backwards, each with a per-pixel weight: 1 for a prediction, lowered by the flow's confidence
+    as it travels (0 for content that was not in the frame it came from), capped at
+    strength / (1 - strength) against a new prediction. Each frame is the weighted mean of the
+    two, so content that entered since the last keyframe takes the next keyframe's colors, and a
+    keyframe's new prediction arrives as a small step in both directions, never a switch.
+
+    Sequences may be lists or disk-backed stores (`forward_store` takes arrays of 3 channels: a, b
+    and weight): each is read in order once forwards and once backwards, so memory stays flat.
+    Strength 0 returns the predictions where there are any.
     """
     n = len(predictions)
+    cap = _cap(strength)
     out = out if out is not None else [None] * n  # type: ignore[list-item]
     forward = forward_store if forward_store is not None else [None] * n  # type: ignore[list-item]
-    since_key = np.zeros(n, np.int32)
     starts: list[bool] = []
-    previous = None
+    state: tuple[np.ndarray, np.ndarray] | None = None
     for t in range(n):
         prediction, flow = predictions[t], flows[t]
         starts.append(t == 0 or flow is None or flow.is_cut)
         if starts[t]:
             if prediction is None:
                 raise ValueError(f"frame {t} starts a shot but has no prediction")
-            current = prediction
+            state = (np.asarray(prediction, np.float32), np.ones(prediction.shape[:2], np.float32))
         else:
-            current = _blend(warp(previous, flow.to_prev), flow.conf_to_prev, prediction, strength)
-            since_key[t] = 0 if prediction is not None else since_key[t - 1] + 1
-        forward[t] = current
-        previous = current
-    following = None
-    until_key = 0
+            state = _step(state, flow.to_prev, flow.conf_to_prev, prediction, cap)
+        forward[t] = np.dstack(state)
     for t in range(n - 1, -1, -1):
         prediction = predictions[t]
-        ends_shot = t == n - 1 or starts[t + 1]
-        if ends_shot:
+        if t == n - 1 or starts[t + 1]:
             if prediction is None:
                 raise ValueError(f"frame {t} ends a shot but has no prediction")
-            current, until_key = prediction, 0
+            state = (np.asarray(prediction, np.float32), np.ones(prediction.shape[:2], np.float32))
         else:
             flow = flows[t + 1]
-            current = _blend(warp(following, flow.from_prev), flow.conf_from_prev, prediction, strength)
-            until_key = 0 if prediction is not None else until_key + 1
-        following = current
-        if prediction is not None:
-            out[t] = prediction if strength == 0 else 0.5 * (forward[t] + current)
-        else:
-            w_forward, w_backward = 1.0 / (since_key[t] + 1), 1.0 / (until_key + 1)
-            out[t] = (w_forward * forward[t] + w_backward * current) / (w_forward + w_backward)
+            state = _step(state, flow.from_prev, flow.conf_from_prev, prediction, cap)
+        if prediction is not None and strength == 0:
+            out[t] = prediction
+            continue
+        ahead = forward[t]
+        w_forward, w_backward = ahead[..., 2:3] + _EPSILON, state[1][..., None] + _EPSILON
+        out[t] = (w_forward * ahead[..., :2] + w_backward * state[0]) / (w_forward + w_backward)
     return out

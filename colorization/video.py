@@ -1,7 +1,7 @@
 """Colorize a video, streaming: frames are decoded, colorized and encoded as they go.
 
 Three passes keep memory flat in the video's length:
-1. colorizing: decode, choose keyframes by motion (`keyframes`), run the network on them in
+1. colorizing: decode, choose keyframes by trust in carried colors (`keyframes`), run the network on them in
    batches and measure flow between neighbours, all at the network's low resolution; per-frame
    results (about 100 KB) go to a temporary file;
 2. smoothing: the a/b over time, forwards and backwards through that file (see `temporal`);
@@ -30,7 +30,7 @@ from . import color, controls, defaults, estimate, film_hints, temporal
 from .color import NEUTRAL, Adjustments
 from .errors import Cancelled, ColorizationError, InputError, OutputError
 from .ffmpeg import VideoInfo, count_frames, grab_frames, probe, read_frames
-from .keyframes import KeyframeChooser
+from .keyframes import KeyframeChooser, trust_loss
 from .outputs import atomic_write, check_folder, refusal
 from .pipeline import Colorizer, Prediction, check_render_size
 
@@ -239,8 +239,9 @@ def flow_lightness(net_input: np.ndarray) -> np.ndarray:
 
 
 def sample_motion(src: str | Path, info: VideoInfo, colorizer: Colorizer, samples: int = 3) -> float:
-    """Mean displacement per frame (a/b-grid pixels, as the keyframe rule counts it) from a few pairs
-    of neighbouring frames spread over the video: what the time estimate needs, without decoding it."""
+    """How fast carried colors lose trust (`keyframes.trust_loss`, a share of the picture per frame)
+    from a few pairs of neighbouring frames spread over the video: what the time estimate needs,
+    without decoding it."""
     size = colorizer.render_size
     motions = []
     for index in range(samples):
@@ -248,7 +249,7 @@ def sample_motion(src: str | Path, info: VideoInfo, colorizer: Colorizer, sample
         pair = [flow_lightness(colorizer.network_input(frame, size)) for frame in grab_frames(src, info, at, 2)]
         flow = temporal.pair_flow(pair[0], pair[1], (size // 4, size // 4))
         if not flow.is_cut:
-            motions.append(flow.motion)
+            motions.append(trust_loss(flow))
     return float(np.mean(motions)) if motions else 0.0
 
 
@@ -396,7 +397,7 @@ class _VideoJob:
         else:
             final = DiskArray(work, self.ab_shape + (2,))
             temporal.smooth(_Predictions(predictions, keys), flows, self.options.smoothing, out=final,
-                            forward_store=DiskArray(work, self.ab_shape + (2,)))
+                            forward_store=DiskArray(work, self.ab_shape + (3,)))
         if self.corrections is not None:
             self.corrections.solve(final)
         return keys, final
@@ -407,7 +408,7 @@ class _VideoJob:
         return self.info.width - self.info.width % 2, self.info.height - self.info.height % 2
 
     def _analyse(self, predictions: DiskArray, flows: _Flows) -> list[bool]:
-        """Pass 1: keyframes by motion, their predictions in batches, and flow between neighbours."""
+        """Pass 1: keyframes by trust, their predictions in batches, and flow between neighbours."""
         size = self.options.render_size
         expected = self.info.frame_count if self.span is None else self.span.count
         batch_size = self.options.batch_size or getattr(self.colorizer.backend, "batch_size", 4)

@@ -27,7 +27,7 @@ class PhotoRef:
     key: str
     source: Path
     render_size: int
-    motion: float | None = None  # a video's mean displacement per frame, for its time estimate
+    motion: float | None = None  # share of a video frame its colors cannot be carried into, per frame: the estimate
 
 
 @dataclass

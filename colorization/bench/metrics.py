@@ -34,16 +34,21 @@ def warp_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
 
 def warping_error(outputs: Sequence[np.ndarray], inputs: Sequence[np.ndarray]) -> float:
     """Mean masked squared RGB difference (RGB in [0, 1]) between frame t and frame t+1 warped to t."""
-    total, count = 0.0, 0
-    for t in range(len(outputs) - 1):
+    return warping_errors([outputs], inputs)[0]
+
+
+def warping_errors(candidates: Sequence[Sequence[np.ndarray]], inputs: Sequence[np.ndarray]) -> list[float]:
+    """`warping_error` of several outputs of the same input frames, measuring each flow once."""
+    totals, count = [0.0] * len(candidates), 0
+    for t in range(len(inputs) - 1):
         forward, backward = _flow(inputs[t], inputs[t + 1]), _flow(inputs[t + 1], inputs[t])
         mask = warp_mask(forward, backward)
-        current = outputs[t].astype(np.float32) / 255.0
-        following = warp(outputs[t + 1].astype(np.float32) / 255.0, forward)
-        squared = ((current - following) ** 2).sum(axis=2)
-        total += float(squared[mask].sum())
         count += int(mask.sum())
-    return total / max(count, 1)
+        for index, outputs in enumerate(candidates):
+            current = outputs[t].astype(np.float32) / 255.0
+            following = warp(outputs[t + 1].astype(np.float32) / 255.0, forward)
+            totals[index] += float(((current - following) ** 2).sum(axis=2)[mask].sum())
+    return [total / max(count, 1) for total in totals]
 
 
 def _js_divergence(p: np.ndarray, q: np.ndarray) -> float:

@@ -37,6 +37,18 @@ def camera_move(photo: np.ndarray, frames: int, size: tuple[int, int], pan: floa
                              borderMode=cv2.BORDER_REFLECT)
 
 
+def steady_pan(photos: Sequence[np.ndarray], frames: int, size: tuple[int, int], step: int) -> Iterator[np.ndarray]:
+    """RGB frames of `size` (w, h) panning sideways by `step` pixels a frame across the photos set side
+    by side (each scaled to the frame's height, the strip repeated as needed): pure new content entering."""
+    width, height = size
+    strip = np.concatenate([cv2.resize(p, (round(p.shape[1] * height / p.shape[0]), height),
+                                       interpolation=cv2.INTER_AREA) for p in photos], axis=1)
+    needed = width + step * max(frames - 1, 0)
+    strip = np.concatenate([strip] * -(-needed // strip.shape[1]), axis=1)
+    for index in range(frames):
+        yield strip[:, index * step : index * step + width]
+
+
 def shots(photos: Sequence[np.ndarray], frames_per_shot: int, size: tuple[int, int]) -> Iterator[np.ndarray]:
     """One camera move per photo, joined by hard cuts."""
     for photo in photos:
