@@ -176,10 +176,10 @@ class Grid:
         within = self.laplacian[active][:, active]
         between = within - sp.diags(within.diagonal())  # minus the affinities among the active pixels
         system = (between - sp.diags(np.asarray(between.sum(axis=1)).ravel() - FILL_FLOOR - HOLD * held)).tocsc()
-        wanted = (hints.ab - base_ab).reshape(-1, 2)[active].astype(np.float64) * (HOLD * held)[:, None]
+        wanted = hints.ab.reshape(-1, 2)[active].astype(np.float64) * (HOLD * held)[:, None]
         fill = spla.splu(system, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True}).solve(wanted)
         out = np.zeros((h * w, 2), np.float32)
-        out[active] = fill * reach[active, None]
+        out[active] = (fill - base_ab.reshape(-1, 2)[active]) * reach[active, None]
         return out.reshape(h, w, 2)
 
 
