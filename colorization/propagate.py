@@ -2,23 +2,26 @@
 
 Fill first, fade after. On a working grid of the photo (long side WORK_SIDE):
 
-1. The fill F spreads what each hinted pixel needs (its hint's a/b minus the prediction there) over
-   the grid, as Levin, Lischinski and Weiss (2004), "Colorization using Optimization", spread colors:
-   F minimises  sum over neighbours r, s of w_rs |F_r - F_s|^2 + HOLD sum over hinted r |F_r - d_r|^2,
-   with w_rs = exp(-(L_r - L_s)^2 / 2 sigma_rs^2 - edge_rs / EDGE_L). There is no pull towards zero
+1. The fill F spreads the hints' own a/b over the grid, as Levin, Lischinski and Weiss (2004),
+   "Colorization using Optimization", spread colors: F minimises  sum over neighbours r, s of
+   w_rs |F_r - F_s|^2 + HOLD sum over hinted r |F_r - h_r|^2, with
+   w_rs = exp(-(L_r - L_s)^2 / 2 sigma_rs^2 - edge_rs / EDGE_L). There is no pull towards zero
    in it, so a hinted region takes its hint in full, and where two hinted regions touch the edge decides.
-2. The reach of the hints, a geodesic distance (Dijkstra) from them, weighs the fill: 1 within
-   the free reach, falling by e every FADE units beyond. A step's cost is its length, plus the
-   lightness jump beyond the texture's tolerance (squared: a sharp edge or a thin line), plus the
-   slope walked beyond it (not squared, so a blurred edge costs the same however it is crossed).
+2. The reach of the hints, a geodesic distance (Dijkstra) from them, blends the fill with the start:
+   reach * F + (1 - reach) * start, with reach 1 within the free reach, falling by e every FADE units
+   beyond. Within a hinted region the start's own colors do not show through (a wrong prediction is
+   replaced, not shifted); from a neutral start this is the fill of the corrections. A step's cost
+   is its length, plus the lightness jump beyond the texture's tolerance (squared: a sharp edge or a
+   thin line), plus the slope walked beyond it (not squared, so a blurred edge costs the same however
+   it is crossed).
    So one stroke colors its region and not the photo.
 
 sigma and the tolerance follow the local texture (a median of the gradient), and the structure
 tensor's coherence takes that tolerance back where gradients share one orientation: a blurred edge,
 a thin mast or a flag's stripes are edges, grass is texture. SciPy solves it: Dijkstra for the reach,
-SuperLU for the fill (only where the reach shows). The result is brought to full size by a fast
-guided filter on the full-resolution lightness, kept within the grid's local range, so its edges
-follow the photo's, not the grid's. docs/hints.md has the measurements.
+SuperLU for the fill (only where the reach shows, in nested-dissection order). The result is brought
+to full size by a fast guided filter on the full-resolution lightness, kept within the grid's local
+range, so its edges follow the photo's, not the grid's. docs/hints.md has the measurements.
 """
 
 from __future__ import annotations
@@ -188,9 +191,11 @@ class Grid:
     def correction(self, base_ab: np.ndarray, hints: HintMap) -> np.ndarray:
         """The a/b correction (HxWx2) on the grid: `base_ab` + correction honours the hints.
 
-        Fill first, fade after: the correction the hints need is spread over the whole grid along
-        the lightness (Levin et al.'s fill, where the edges between hints decide), then weighed by
-        the hints' reach, so each region takes its hint in full and one stroke does not flood.
+        Fill first, fade after: the hints' colors are spread over the grid along the lightness
+        (Levin et al.'s fill, where the edges between hints decide), then blended with `base_ab` by
+        the hints' reach: reach * (fill - base_ab). Each region takes its hint's color in full, not
+        its start shifted by one offset, and one stroke does not flood. The correction is linear in
+        the colors, so turning and scaling it (the global controls) turns the hinted colors too.
         """
         h, w = self.shape
         if hints.mask.shape != self.shape:

@@ -5,7 +5,7 @@ and the benchmark's Levin 2004 baseline and Zhang et al. 2017 hint protocol, che
 import numpy as np
 import pytest
 
-from colorization import Colorizer, color
+from colorization import Colorizer, color, propagate
 from colorization.bench import hint_quality, hint_scenes
 from colorization.bench.hint_scenes import Scene
 from colorization.hints import HintMap, hex_to_ab
@@ -153,3 +153,9 @@ def test_a_hinted_region_takes_its_hint_over_wrong_start_colors():
     assert (closeness[saucer] >= 0.8).mean() > 0.95  # the additive correction left 0.64 of it there
     kept = np.linalg.norm(out - start, axis=-1) / np.linalg.norm(target) < 0.25
     assert kept[table].mean() > 0.95  # one stroke on the saucer leaves the table's own colors
+
+
+@pytest.mark.parametrize("height, width", [(1, 1), (1, 300), (3, 900), (192, 256), (255, 17)])
+def test_the_solve_order_takes_every_grid_pixel_once(height, width):
+    order = propagate._dissection(height, width)
+    np.testing.assert_array_equal(np.sort(order), np.arange(height * width))
