@@ -2,28 +2,32 @@
 
 Fill first, fade after. On a working grid of the photo (long side WORK_SIDE):
 
-1. The fill F spreads what each hinted pixel needs (its hint's a/b minus the prediction there) over
-   the grid, as Levin, Lischinski and Weiss (2004), "Colorization using Optimization", spread colors:
-   F minimises  sum over neighbours r, s of w_rs |F_r - F_s|^2 + HOLD sum over hinted r |F_r - d_r|^2,
-   with w_rs = exp(-(L_r - L_s)^2 / 2 sigma_rs^2 - edge_rs / EDGE_L). There is no pull towards zero
+1. The fill F spreads the hints' own a/b over the grid, as Levin, Lischinski and Weiss (2004),
+   "Colorization using Optimization", spread colors: F minimises  sum over neighbours r, s of
+   w_rs |F_r - F_s|^2 + HOLD sum over hinted r |F_r - h_r|^2, with
+   w_rs = exp(-(L_r - L_s)^2 / 2 sigma_rs^2 - edge_rs / EDGE_L). There is no pull towards zero
    in it, so a hinted region takes its hint in full, and where two hinted regions touch the edge decides.
-2. The reach of the hints, a geodesic distance (Dijkstra) from them, weighs the fill: 1 within
-   the free reach, falling by e every FADE units beyond. A step's cost is its length, plus the
-   lightness jump beyond the texture's tolerance (squared: a sharp edge or a thin line), plus the
-   slope walked beyond it (not squared, so a blurred edge costs the same however it is crossed).
+2. The reach of the hints, a geodesic distance (Dijkstra) from them, blends the fill with the start:
+   reach * F + (1 - reach) * start, with reach 1 within the free reach, falling by e every FADE units
+   beyond. Within a hinted region the start's own colors do not show through (a wrong prediction is
+   replaced, not shifted); from a neutral start this is the fill of the corrections. A step's cost
+   is its length, plus the lightness jump beyond the texture's tolerance (squared: a sharp edge or a
+   thin line), plus the slope walked beyond it (not squared, so a blurred edge costs the same however
+   it is crossed).
    So one stroke colors its region and not the photo.
 
 sigma and the tolerance follow the local texture (a median of the gradient), and the structure
 tensor's coherence takes that tolerance back where gradients share one orientation: a blurred edge,
 a thin mast or a flag's stripes are edges, grass is texture. SciPy solves it: Dijkstra for the reach,
-SuperLU for the fill (only where the reach shows). The result is brought to full size by a fast
-guided filter on the full-resolution lightness, kept within the grid's local range, so its edges
-follow the photo's, not the grid's. docs/hints.md has the measurements.
+SuperLU for the fill (only where the reach shows, in nested-dissection order). The result is brought
+to full size by a fast guided filter on the full-resolution lightness, kept within the grid's local
+range, so its edges follow the photo's, not the grid's. docs/hints.md has the measurements.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -58,6 +62,31 @@ def work_size(height: int, width: int) -> tuple[int, int]:
     """(height, width) of the working grid for a photo of this size."""
     scale = min(1.0, WORK_SIDE / max(height, width))
     return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+@lru_cache(maxsize=4)
+def _dissection(height: int, width: int) -> np.ndarray:
+    """The grid's pixels in nested-dissection order (halves first, the line between them last).
+
+    On a grid graph this ordering keeps the sparse factor as small as a minimum-degree one, and it
+    costs nothing per solve: SuperLU then factors in this order instead of computing its own.
+    """
+    index = np.arange(height * width).reshape(height, width)
+    order: list[np.ndarray] = []
+    blocks = [(0, height, 0, width)]
+    while blocks:  # depth first, each block's separator recorded before its halves, then reversed
+        y0, y1, x0, x1 = blocks.pop()
+        if (y1 - y0) * (x1 - x0) <= 16 or min(y1 - y0, x1 - x0) < 3:
+            order.append(index[y0:y1, x0:x1].ravel()[::-1])
+        elif y1 - y0 >= x1 - x0:
+            middle = (y0 + y1) // 2
+            order.append(index[middle, x0:x1][::-1])
+            blocks += [(y0, middle, x0, x1), (middle + 1, y1, x0, x1)]
+        else:
+            middle = (x0 + x1) // 2
+            order.append(index[y0:y1, middle][::-1])
+            blocks += [(y0, y1, x0, middle), (y0, y1, middle + 1, x1)]
+    return np.concatenate(order)[::-1]
 
 
 def _coherence(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
@@ -155,15 +184,18 @@ class Grid:
         do not bound each other, so ten blue dots in a sky reach no further than one.
         """
         free = FREE_REACH + REACH_PER_HINTS * np.log(max(1, _distinct_hints(hints)))
-        spent = dijkstra(self.distances, directed=False, indices=np.flatnonzero(hints.mask.ravel()), min_only=True)
+        spent = dijkstra(self.distances, directed=False, indices=np.flatnonzero(hints.mask.ravel()), min_only=True,
+                         limit=free + 1.5 * FADE * np.log(1 / REACH_FLOOR))  # no path is followed past what shows
         return np.exp(-np.maximum(0.0, spent - free) / FADE).reshape(self.shape)
 
     def correction(self, base_ab: np.ndarray, hints: HintMap) -> np.ndarray:
         """The a/b correction (HxWx2) on the grid: `base_ab` + correction honours the hints.
 
-        Fill first, fade after: the correction the hints need is spread over the whole grid along
-        the lightness (Levin et al.'s fill, where the edges between hints decide), then weighed by
-        the hints' reach, so each region takes its hint in full and one stroke does not flood.
+        Fill first, fade after: the hints' colors are spread over the grid along the lightness
+        (Levin et al.'s fill, where the edges between hints decide), then blended with `base_ab` by
+        the hints' reach: reach * (fill - base_ab). Each region takes its hint's color in full, not
+        its start shifted by one offset, and one stroke does not flood. The correction is linear in
+        the colors, so turning and scaling it (the global controls) turns the hinted colors too.
         """
         h, w = self.shape
         if hints.mask.shape != self.shape:
@@ -171,15 +203,16 @@ class Grid:
         if hints.empty:
             return np.zeros((h, w, 2), np.float32)
         reach = self.reach(hints).ravel()
-        active = np.flatnonzero(reach > REACH_FLOOR)  # the fill is solved only where it will show
+        order = _dissection(h, w)
+        active = order[reach[order] > REACH_FLOOR]  # solved only where it will show, in an order that factors fast
         held = hints.mask.ravel()[active]
         within = self.laplacian[active][:, active]
         between = within - sp.diags(within.diagonal())  # minus the affinities among the active pixels
         system = (between - sp.diags(np.asarray(between.sum(axis=1)).ravel() - FILL_FLOOR - HOLD * held)).tocsc()
-        wanted = (hints.ab - base_ab).reshape(-1, 2)[active].astype(np.float64) * (HOLD * held)[:, None]
-        fill = spla.splu(system, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True}).solve(wanted)
+        wanted = hints.ab.reshape(-1, 2)[active].astype(np.float64) * (HOLD * held)[:, None]
+        fill = spla.splu(system, permc_spec="NATURAL", options={"SymmetricMode": True}).solve(wanted)
         out = np.zeros((h * w, 2), np.float32)
-        out[active] = fill * reach[active, None]
+        out[active] = (fill - base_ab.reshape(-1, 2)[active]) * reach[active, None]
         return out.reshape(h, w, 2)
 
 
@@ -199,19 +232,18 @@ def upsample(correction_grid: np.ndarray, L_grid: np.ndarray, L_full: np.ndarray
     def box(x: np.ndarray) -> np.ndarray:
         return cv2.boxFilter(x, -1, (2 * GUIDE_RADIUS + 1,) * 2, borderType=cv2.BORDER_REFLECT)
 
+    def resize(x: np.ndarray) -> np.ndarray:
+        return cv2.resize(x, (width, height), interpolation=cv2.INTER_LINEAR)
+
     guide = L_grid.astype(np.float32)
     mean_i = box(guide)
     var_i = box(guide * guide) - mean_i**2
-    out = np.empty((height, width, 2), np.float32)
-    for channel in range(2):
-        p = np.ascontiguousarray(correction_grid[..., channel])
-        mean_p = box(p)
-        a = (box(guide * p) - mean_i * mean_p) / (var_i + GUIDE_EPS)
-        b = mean_p - a * mean_i
-        a_full = cv2.resize(box(a), (width, height), interpolation=cv2.INTER_LINEAR)
-        b_full = cv2.resize(box(b), (width, height), interpolation=cv2.INTER_LINEAR)
-        low = cv2.resize(cv2.erode(p, NEIGHBOURS), (width, height), interpolation=cv2.INTER_LINEAR)
-        high = cv2.resize(cv2.dilate(p, NEIGHBOURS), (width, height), interpolation=cv2.INTER_LINEAR)
-        fitted = cv2.multiply(a_full, L_full, dtype=cv2.CV_32F) + b_full
-        out[..., channel] = cv2.min(cv2.max(fitted, low), high)
-    return out
+    p = np.ascontiguousarray(correction_grid, dtype=np.float32)  # both channels at once: one pass per step
+    mean_p = box(p)
+    a = (box(guide[..., None] * p) - mean_i[..., None] * mean_p) / (var_i + GUIDE_EPS)[..., None]
+    b = mean_p - a * mean_i[..., None]
+    out = resize(box(a))
+    out *= L_full[..., None]
+    out += resize(box(b))
+    np.maximum(out, resize(cv2.erode(p, NEIGHBOURS)), out=out)
+    return np.minimum(out, resize(cv2.dilate(p, NEIGHBOURS)), out=out)

@@ -5,10 +5,11 @@ and the benchmark's Levin 2004 baseline and Zhang et al. 2017 hint protocol, che
 import numpy as np
 import pytest
 
-from colorization import Colorizer
+from colorization import Colorizer, color, propagate
 from colorization.bench import hint_quality, hint_scenes
 from colorization.bench.hint_scenes import Scene
 from colorization.hints import HintMap, hex_to_ab
+from colorization.pipeline import Prediction
 from support import models
 
 
@@ -124,3 +125,37 @@ def test_hints_on_a_photo_one_grid_pixel_thin(neutral, height, width):
     ab = neutral.predict(photo).chroma(hints=[{"points": [[0.5, 0.5]], "color": hint_scenes.RED, "size": 0.5}])
     assert ab.shape == (height, width, 2)
     assert hint_scenes.share_of_hint(ab, hex_to_ab(hint_scenes.RED)).mean() > 0.9
+
+
+def wrong_start(shape: tuple[int, int], target: tuple[float, float]) -> np.ndarray:
+    """A network's wrong but plausible a/b at its own low resolution (56x56): the target's hue turned
+    by 30 to 150 degrees across the photo, its chroma 0.3 to 1.0 of the target's down it."""
+    yy, xx = np.mgrid[0:56, 0:56].astype(np.float32) / 55
+    turn = np.deg2rad(30 + 120 * xx)
+    scale = 0.3 + 0.7 * yy
+    a, b = target
+    return np.stack([scale * (a * np.cos(turn) - b * np.sin(turn)), scale * (a * np.sin(turn) + b * np.cos(turn))],
+                    axis=-1).astype(np.float32)
+
+
+def test_a_hinted_region_takes_its_hint_over_wrong_start_colors():
+    """The network's colors are wrong (hue turned, varying) inside the hinted object: the object takes
+    the hint's color itself, not the start's variation shifted by one correction; the rest keeps its start."""
+    scene = hint_scenes.touching()
+    target = np.asarray(hex_to_ab(hint_scenes.BLUE), np.float32)
+    prediction = Prediction(color.lightness(np.repeat(scene.photo[..., None], 3, axis=2)),
+                            wrong_start(scene.photo.shape, tuple(target)))
+    start = prediction.chroma()
+    out = prediction.chroma(hints=[scene.strokes[0]])
+    closeness = 1 - np.linalg.norm(out - target, axis=-1) / np.linalg.norm(target)
+    saucer, table = scene.labels == 1, scene.labels == 0
+    assert closeness[saucer].mean() >= 0.9
+    assert (closeness[saucer] >= 0.8).mean() > 0.95  # the additive correction left 0.64 of it there
+    kept = np.linalg.norm(out - start, axis=-1) / np.linalg.norm(target) < 0.25
+    assert kept[table].mean() > 0.95  # one stroke on the saucer leaves the table's own colors
+
+
+@pytest.mark.parametrize("height, width", [(1, 1), (1, 300), (3, 900), (192, 256), (255, 17)])
+def test_the_solve_order_takes_every_grid_pixel_once(height, width):
+    order = propagate._dissection(height, width)
+    np.testing.assert_array_equal(np.sort(order), np.arange(height * width))
