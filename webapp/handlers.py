@@ -510,7 +510,7 @@ class ColorizeApp:
     @shown_to_visitors
     def on_render_info(self, ref: PhotoRef | None, render_size: Any):
         """The expected time beside the render-size slider, as it moves."""
-        size = check_render_size(render_size)  # 1e308 is refused with a reason, not an overflow
+        size, _ = fields.field(render_size, "render_size")  # half-typed values wait; 1e308 is clamped, not an overflow
         photo = self.photos.get(ref.key) if isinstance(ref, PhotoRef) else None
         pixels = photo.prediction.L.size if photo is not None else 0
         if size is None:
