@@ -147,7 +147,7 @@ def video_tab(app: ColorizeApp) -> None:
     """Upload, a preview frame with the time it will take, a test run, the whole film, cancel."""
     limits, words = app.limits, texts.parameters(app.limits)
     gr.Markdown("Every frame is colorized, with colors held steady from frame to frame; sound, frame rate and length "
-                f"are kept. Films {texts.video_limits(limits)}.")
+                f"are kept. Films {texts.video_limits(limits)}")
     with gr.Row(equal_height=False):
         video_in = described(gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in"), words["video"],
                              example=file_example("old-film.mp4"))
@@ -182,8 +182,9 @@ def video_tab(app: ColorizeApp) -> None:
             keyframes = slider(KEYFRAMES, "video-keyframes", words)
             render_size = render_size_slider("video-render-size", words)
     video, painted, frame_shown = gr.State(None), gr.State([]), gr.State(None)
-    film_hints = described(gr.JSON(visible=False), texts.endpoint_parameters(limits, "colorize_video")["hints"],
-                           FILM_HINTS_SCHEMA)
+    film_hints = described(gr.JSON(visible=False, label="hints"),
+                           texts.endpoint_parameters(limits, "colorize_video")["hints"], FILM_HINTS_SCHEMA,
+                           example=[{"time": 0.5, "points": [[0.5, 0.3], [0.6, 0.3]], "color": "#2b5fd9", "size": 0.02}])
 
     inputs, buttons = [video_in, *controls, smoothing, keyframes, render_size], [go, trial, cancel]
     gr.Button(visible=False).click(app.colorize_video, [*inputs, film_hints], [video_out], api_name="colorize_video",

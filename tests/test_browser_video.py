@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from colorization.ffmpeg import NOT_A_CONTAINER
+
 from support.browser import close, errors_shown, open_page, shoot
 from support.media import make_clip
 
@@ -95,7 +97,7 @@ def test_a_cleared_or_replaced_film_leaves_nothing_stale_and_a_bad_one_one_click
     bad = tmp_path / "notes.mp4"
     bad.write_text("a text file named like a film")
     page.locator("#video-in input[type=file]").set_input_files(str(bad))
-    page.get_by_text("This file is not a video we can read (MP4, MOV, WebM, AVI or MKV).").first.wait_for()
+    page.get_by_text(NOT_A_CONTAINER).first.wait_for()
     assert page.get_by_text("Invalid data").count() == 0  # not ffmpeg's words
     page.wait_for_function("() => document.querySelector('#video-in video') === null")  # the input is empty again
     assert go.is_disabled()  # (Chromium's own "Video not playable" toast may still be fading: Gradio shows it)

@@ -9,6 +9,8 @@ from types import SimpleNamespace
 import gradio as gr
 import numpy as np
 import pytest
+
+from colorization.ffmpeg import NOT_A_CONTAINER
 from PIL import Image
 
 from colorization import InputError
@@ -126,7 +128,7 @@ def test_a_text_file_named_like_a_film_is_refused_in_plain_words(handlers):
     fake.write_text("not a film")
     with pytest.raises(gr.Error) as refused:
         handlers.on_video_upload({"path": str(fake)}, 1.0, 1.0, 0.0, 0.85, 8, 224)
-    assert refused.value.message == "This file is not a video we can read (MP4, MOV, WebM, AVI or MKV)."
+    assert refused.value.message == NOT_A_CONTAINER
 
 
 def test_the_gallery_keeps_only_its_own_examples(handlers, fixed_colorizer):

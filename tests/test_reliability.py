@@ -154,12 +154,12 @@ def test_hostile_and_odd_inputs_through_the_app(app_client, media, tmp_path, nam
 FILE_EVENTS = {  # handler name -> (the file parameter's position, the other inputs)
     "colorize_image": [1.0, 1.0, 0.0, 224, None],
     "colorize_batch": [1.0, 1.0, 0.0, 224],
-    "colorize_video": [1.0, 1.0, 0.0, 0.85, 2, 224],
+    "colorize_video": [1.0, 1.0, 0.0, 0.85, 2, 224, None],
     "on_upload": [1.0, 1.0, 0.0, 224],
     "on_batch": [1.0, 1.0, 0.0, 224],
     "on_video_upload": [1.0, 1.0, 0.0, 0.85, 2, 224],
-    "on_video_run": [1.0, 1.0, 0.0, 0.85, 2, 224],
-    "on_video_try": [1.0, 1.0, 0.0, 0.85, 2, 224],
+    "on_video_run": [1.0, 1.0, 0.0, 0.85, 2, 224, None],
+    "on_video_try": [1.0, 1.0, 0.0, 0.85, 2, 224, None],
 }
 
 
@@ -526,7 +526,7 @@ def test_a_film_damaged_inside_is_delivered_with_a_warning_on_the_page(fixed_col
     with running_app(fixed_colorizer) as (url, demo):
         uploaded = damaged_in_the_middle(whole, upload_folder() / "test-uploads" / "damaged.mp4")
         answer = raw.call(url, raw.fn_index(demo, "on_video_run"),
-                          [{"path": str(uploaded), "meta": {"_type": "gradio.FileData"}}, 1.0, 1.0, 0.0, 0.85, 2, 224])
+                          [{"path": str(uploaded), "meta": {"_type": "gradio.FileData"}}, 1.0, 1.0, 0.0, 0.85, 2, 224, None])
         assert not answer.refused, answer
         assert "damaged in places" in answer.data[1]
         assert_normal_photo_works(url)

@@ -68,7 +68,8 @@ def test_a_playlist_or_list_of_files_is_refused_by_its_bytes_and_reads_nothing(s
     url, demo = server
     calls = fixed_colorizer.network_calls
     for name, (filename, content) in hostile_films(secret, tmp_path).items():
-        answer = raw.call(url, raw.fn_index(demo, event), [upload(url, filename, content), *VIDEO_SETTINGS])
+        hints = [None] if event == "colorize_video" else []  # the endpoint's last parameter: no film hints
+        answer = raw.call(url, raw.fn_index(demo, event), [upload(url, filename, content), *VIDEO_SETTINGS, *hints])
         assert answer.refused and answer.data is None and answer.error == NOT_A_CONTAINER, (name, answer)
     assert fixed_colorizer.network_calls == calls  # not one frame of the server's film was colorized
 
@@ -104,7 +105,7 @@ def test_a_film_holding_more_frames_than_its_header_is_refused_before_it_holds_t
     assert info.frame_count < 40 and info.duration < 2  # what the header says
     calls = fixed_colorizer.network_calls
     answer = raw.call(url, raw.fn_index(demo, "colorize_video"),
-                      [upload(url, "lying.mkv", lying_film.read_bytes()), *VIDEO_SETTINGS])
+                      [upload(url, "lying.mkv", lying_film.read_bytes()), *VIDEO_SETTINGS, None])
     assert answer.refused and answer.data is None
     assert answer.error == (f"The video holds more frames than its header declares ({info.frame_count} frames in "
                             f"{info.duration:.1f} s); it was refused."), answer

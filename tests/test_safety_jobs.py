@@ -83,7 +83,7 @@ def test_a_sweep_while_a_job_waits_and_works_leaves_its_folder(fixed_colorizer, 
     handlers = ColorizeApp(fixed_colorizer)
     if event == "colorize_video":
         source = in_uploads(make_clip(tmp_path / "film.mp4", frames_per_shot=4, audio=False), "film.mp4")
-        room, data = handlers.video_room, [file_value(source), *VIDEO_SETTINGS]
+        room, data = handlers.video_room, [file_value(source), *VIDEO_SETTINGS, None]
     else:
         photo = tmp_path / "p.png"
         Image.new("L", (30, 20), 90).save(photo)

@@ -91,7 +91,7 @@ def body(demo, name: str, file_value) -> dict:
     index = raw.fn_index(demo, name)
     values = [file_value, 1.0, 1.0, 0.0, 224] + ([None] if name == "colorize_image" else [])
     if name == "colorize_video":
-        values = [file_value, 1.0, 1.0, 0.0, 0.85, 2, 224]
+        values = [file_value, 1.0, 1.0, 0.0, 0.85, 2, 224, None]
     if name == "colorize_batch":
         values[0] = [file_value]
     return {"data": values, "fn_index": index, "session_hash": "attacker01", "event_data": None, "trigger_id": None}

@@ -542,12 +542,7 @@ class ColorizeApp:
         if video is None:
             return self.on_video_failed()[1:]
         path = upload_path(video, "a video", self.roots())
-        try:
-            info = check_video(path, self.limits.video)
-        except InputError as exc:
-            if str(exc).startswith("This file is not a video we can read"):  # not ffmpeg's own words
-                raise InputError("This file is not a video we can read (MP4, MOV, WebM, AVI or MKV).") from None
-            raise
+        info = check_video(path, self.limits.video)
         size = check_render_size(render_size)
         with self._in_room(self.preview_room, progress):
             frame = grab_frame(path, info, info.duration / 2)
