@@ -108,16 +108,22 @@ class FilmEditor:
             raise InputError("This frame is no longer on the server; please pick the moment again.")
         adjustments = _adjustments(intensity, saturation, hue)
         moment = frame["time"]
-        mine = [{"time": moment, "points": [list(p) for p in s.points], "color": s.color, "size": s.size}
-                for s in painter.strokes_for(painted, ref.key)]  # refused before waiting in line
         kept = [h for h in hints if abs(h["time"] - moment) > 1e-6]
-        updated = kept + mine
-        strokes = self._strokes(mine)
-        parse_film_hints(updated)  # the limits hold for the whole film
+        try:  # refused before waiting in line
+            mine = [{"time": moment, "points": [list(p) for p in s.points], "color": s.color, "size": s.size}
+                    for s in painter.strokes_for(painted, ref.key)]
+            strokes = self._strokes(mine)
+            parse_film_hints(kept + mine)  # the limits hold for the whole film
+            updated, reset = kept + mine, False
+        except InputError as error:  # said, and the painter goes back to the frame's kept strokes
+            gr.Warning(str(error))
+            updated, reset = hints, True
+            strokes = self._strokes([h for h in hints if abs(h["time"] - moment) <= 1e-6])
         with self.app._in_room(self.app.preview_room, None):
             after = photo.prediction.render(adjustments, VIDEO_PREVIEW_SIZE, strokes)
             shown = photo.prediction.render(adjustments, painter.SIDE, strokes)
-        return painter.show(shown), (photo.before, after), updated, *self._listing(updated)
+        picture = painter.show(shown, ref.key, strokes) if reset else painter.show(shown)
+        return picture, (photo.before, after), updated, *self._listing(updated)
 
     @staticmethod
     def on_remove(hints: list[dict] | None, choice: str | None):
