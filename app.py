@@ -196,14 +196,16 @@ def video_tab(app: ColorizeApp) -> None:
     gr.on([s.input for s in settings], app.on_video_settings, [video, *settings], [estimate, *settings],
           trigger_mode="always_last", **RAW, **PRIVATE)
     editing = FilmEditor(app)
-    gr.on([video_in.upload, video_in.clear], editing.on_film, [video_in], [moment, painted, hinted_list, hinted_choice],
+    gr.on([video_in.upload, video_in.clear], editing.on_film, [video_in],
+          [moment, painted, hinted_list, hinted_choice, film_painter, frame_shown],
           **RAW, **PRIVATE)
     moment.release(editing.on_moment, [video_in, moment, *controls, render_size, painted],
                    [preview, film_painter, frame_shown], trigger_mode="always_last", **RAW, **PRIVATE)
     film_painter.input(editing.on_paint, [frame_shown, film_painter, painted, *controls],
                        [film_painter, preview, painted, hinted_list, hinted_choice], trigger_mode="always_last",
                        show_progress="hidden", **RAW, **PRIVATE)
-    remove_hints.click(editing.on_remove, [painted, hinted_choice], [painted, hinted_list, hinted_choice], **PRIVATE)
+    remove_hints.click(editing.on_remove, [painted, hinted_choice, frame_shown, *controls],
+                       [painted, hinted_list, hinted_choice, film_painter, preview], **RAW, **PRIVATE)
     focus = "() => document.querySelector('#{} button, button#{}')?.focus()"  # a disabled button drops the focus
     jobs = [button.click(app.on_video_started, None, [video_out, status, *buttons], queue=False, **PRIVATE).then(
         None, js=focus.format("video-cancel", "video-cancel")).then(

@@ -4,6 +4,7 @@ import base64
 import io
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
@@ -55,8 +56,9 @@ def blue_left(rgb: np.ndarray) -> float:
 
 @pytest.mark.slow
 def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
-    slider, hints, listing, choice = editing.on_film(film)
+    slider, hints, listing, choice, picture, frame = editing.on_film(film)
     assert slider["maximum"] == pytest.approx(0.96, abs=0.01) and hints == [] and "No frame" in listing
+    assert picture["value"] == {"photo": None, "strokes": []} and picture["background"] == "" and frame is None
     preview, picture, frame = editing.on_moment(film, 0.2, 1.0, 1.0, 0.0, 224, [])
     assert frame["time"] == pytest.approx(5.5 / 25)  # the frame shown at 0.2 s is frame 5
     assert picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # the painter starts on this frame
@@ -85,8 +87,13 @@ def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
         frames = decode(Path(video["value"]))
         blue = [(f[..., 2].astype(int) - f[..., 0].astype(int))[:, : f.shape[1] // 3].mean() for f in frames]
         assert min(blue[:12]) > 10 and max(abs(b) for b in blue[12:]) < 2  # the whole first shot, not the second
-    hints2, listing, choice = FilmEditor.on_remove(hints, "0.220")
+    kept, listing, choice, picture, preview = editing.on_remove(both, "0.700", frame, 1.0, 1.0, 0.0)
+    assert kept == [hints[0]] and choice["choices"] == ["0.220"]  # another frame than the one shown
+    assert picture == gr.skip() and preview == gr.skip()  # the frame shown keeps its strokes
+    hints2, listing, choice, picture, preview = editing.on_remove(kept, "0.220", frame, 1.0, 1.0, 0.0)
     assert hints2 == [] and "No frame" in listing
+    assert picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # the frame shown loses its strokes
+    assert np.ptp(shown(picture).astype(int), axis=2).max() <= 8 and blue_left(preview[1]) < 2
     video, _ = editing.app.on_video_run(film, 1.0, 1.0, 0.0, 0.85, 8, 224, hints2)
     assert max(np.ptp(f.astype(int), axis=2).max() for f in decode(Path(video["value"]))) <= 3
 

@@ -55,12 +55,13 @@ class FilmEditor:
 
     @shown_to_visitors
     def on_film(self, video: Any):
-        """A film arrived: the time slider spans it; painted hints of an earlier film are dropped."""
+        """A film arrived (or left): the time slider spans it; painted hints of an earlier film, its frame in the
+        painter and the frame picked are dropped, so no stroke lands on the new film at an old frame's time."""
         if video is None:
-            return gr.update(value=0, maximum=1), [], *self._listing([])
+            return gr.update(value=0, maximum=1), [], *self._listing([]), painter.cleared(), None
         _, info = self._film(video)
         return (gr.update(value=0, maximum=round(info.duration, 3), step=round(1 / float(info.fps), 4)), [],
-                *self._listing([]))
+                *self._listing([]), painter.cleared(), None)
 
     @staticmethod
     def _listing(hints: list[dict]):
@@ -125,10 +126,20 @@ class FilmEditor:
         picture = painter.show(shown, ref.key, strokes) if reset else painter.show(shown)
         return picture, (photo.before, after), updated, *self._listing(updated)
 
-    @staticmethod
-    def on_remove(hints: list[dict] | None, choice: str | None):
-        """Forget the hints of one frame (by its time)."""
+    @shown_to_visitors
+    def on_remove(self, hints: list[dict] | None, choice: str | None, frame: dict | None = None,
+                  intensity: float = 1.0, saturation: float = 1.0, hue: float = 0.0):
+        """Forget the hints of one frame (by its time); when it is the frame in the painter, the painter and the
+        preview show it without them (and Undo has nothing left to take back)."""
         hints = hints or []
         if choice:
             hints = [h for h in hints if f"{round(h['time'], 3):.3f}" != choice]
-        return hints, *FilmEditor._listing(hints)
+        ref = frame["ref"] if frame else None
+        photo = self.app.photos.get(ref.key) if ref is not None and choice else None
+        if photo is None or f"{round(frame['time'], 3):.3f}" != choice:
+            return hints, *self._listing(hints), gr.skip(), gr.skip()
+        adjustments = _adjustments(intensity, saturation, hue)
+        with self.app._in_room(self.app.preview_room, None):
+            after = photo.prediction.render(adjustments, VIDEO_PREVIEW_SIZE)
+            shown = photo.prediction.render(adjustments, painter.SIDE)
+        return hints, *self._listing(hints), painter.show(shown, ref.key), (photo.before, after)
