@@ -212,6 +212,8 @@ def test_hints_painted_on_a_frame_of_a_film_reach_the_test_run(site, brightness_
     page.get_by_role("option").first.click()
     page.get_by_role("button", name="Remove this frame's hints").click()
     page.get_by_text("No frame has hints yet.").wait_for()
+    page.wait_for_function("(p) => document.querySelector(p + ' .hp-undo').disabled", arg=FILM_PAINTER)
+    assert abs(blueness(painter_picture(page, FILM_PAINTER)) - blueness(picture)) < 2  # the frame, without them
     page.get_by_role("button", name="Try the first").click()
     page.wait_for_function("() => !document.querySelector('#video-status').innerText.includes('as a test')")
     page.get_by_text("The first 3 seconds, as a test").wait_for(timeout=180_000)
