@@ -180,7 +180,7 @@ def video_tab(app: ColorizeApp) -> None:
             keyframes = slider(KEYFRAMES, "video-keyframes", words)
             render_size = render_size_slider("video-render-size", words)
     video, painted, frame_shown = gr.State(None), gr.State([]), gr.State(None)
-    film_hints = described(gr.JSON(visible=False), texts.endpoint_parameters(limits, "colorize_video")["hints"],
+    film_hints = described(gr.JSON(visible=False, label="hints"), texts.endpoint_parameters(limits, "colorize_video")["hints"],
                            FILM_HINTS_SCHEMA)
 
     inputs, buttons = [video_in, *controls, smoothing, keyframes, render_size], [go, trial, cancel]
