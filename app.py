@@ -27,7 +27,7 @@ from webapp.components import (  # noqa: E402
     render_size_slider,
     slider,
 )
-from webapp.film_editor import FilmEditor  # noqa: E402
+from webapp.film_editor import FilmEditor, film_painter_component  # noqa: E402
 from webapp.guard import RefuseLinks  # noqa: E402
 from webapp.handlers import DOWNLOAD, EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
@@ -164,9 +164,7 @@ def video_tab(app: ColorizeApp) -> None:
                     "and the correction follows the object through its shot (up to the cuts). Several frames may "
                     "carry hints; the test run and the whole film use them.")
         moment = gr.Slider(0, 1, value=0, step=0.04, label="Moment (seconds)", elem_id="film-moment")
-        film_editor = gr.ImageEditor(label="Paint on this frame", type="numpy", image_mode="RGBA", format="png",
-                                     sources=[], layers=False, transforms=[], elem_id="film-hint-editor", height=420,
-                                     brush=gr.Brush(colors=[(c, 0.75) for c, _ in painter.COLORS], color_mode="defaults"))
+        film_painter = film_painter_component()
         hinted_list = gr.Markdown("No frame has hints yet.", elem_id="film-hinted-frames")
         with gr.Row():
             hinted_choice = gr.Dropdown(choices=[], label="Hinted frame (seconds)", elem_id="film-hinted-choice")
@@ -199,13 +197,16 @@ def video_tab(app: ColorizeApp) -> None:
     gr.on([s.input for s in settings], app.on_video_settings, [video, *settings], [estimate, *settings],
           trigger_mode="always_last", **RAW, **PRIVATE)
     editing = FilmEditor(app)
-    gr.on([video_in.upload, video_in.clear], editing.on_film, [video_in], [moment, painted, hinted_list, hinted_choice],
+    gr.on([video_in.upload, video_in.clear], editing.on_film, [video_in],
+          [moment, painted, hinted_list, hinted_choice, film_painter, frame_shown],
           **RAW, **PRIVATE)
     moment.release(editing.on_moment, [video_in, moment, *controls, render_size, painted],
-                   [preview, film_editor, frame_shown], trigger_mode="always_last", **RAW, **PRIVATE)
-    film_editor.input(editing.on_paint, [frame_shown, film_editor, painted, *controls],
-                      [preview, painted, hinted_list, hinted_choice], trigger_mode="always_last", **RAW, **PRIVATE)
-    remove_hints.click(editing.on_remove, [painted, hinted_choice], [painted, hinted_list, hinted_choice], **PRIVATE)
+                   [preview, film_painter, frame_shown], trigger_mode="always_last", **RAW, **PRIVATE)
+    film_painter.input(editing.on_paint, [frame_shown, film_painter, painted, *controls],
+                       [film_painter, preview, painted, hinted_list, hinted_choice], trigger_mode="always_last",
+                       show_progress="hidden", **RAW, **PRIVATE)
+    remove_hints.click(editing.on_remove, [painted, hinted_choice, frame_shown, *controls],
+                       [painted, hinted_list, hinted_choice, film_painter, preview], **RAW, **PRIVATE)
     focus = "() => document.querySelector('#{} button, button#{}')?.focus()"  # a disabled button drops the focus
     jobs = [button.click(app.on_video_started, None, [video_out, status, *buttons], queue=False, **PRIVATE).then(
         None, js=focus.format("video-cancel", "video-cancel")).then(

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from support.browser import DESKTOP, PHONE, close, open_page, open_painter, serious_violations, shoot, upload_photo
+from support.browser import DESKTOP, FILM_PAINTER, PHONE, close, open_page, open_painter, serious_violations, shoot, upload_photo
 from support.media import make_clip
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -40,6 +40,14 @@ def test_no_critical_or_serious_accessibility_findings_in_any_state(site, viewpo
     page.get_by_text("The whole film should take").wait_for()
     found["video: film loaded, run buttons enabled"] = serious_violations(page)
     shoot(page, f"video-{name}")
+    page.get_by_text("A color is wrong? Paint hints on a frame").click()
+    found["video: hint panel open, no moment picked"] = serious_violations(page)
+    moment = page.locator("#film-moment input[type=range]")
+    moment.scroll_into_view_if_needed()
+    box = moment.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
+    open_painter(page, FILM_PAINTER)  # the film's painter beside the photo's: ids stay unique
+    found["video: a frame in the film's painter"] = serious_violations(page)
     page.get_by_role("tab", name="Gallery").click()
     page.wait_for_function("document.querySelectorAll('#gallery-compare img').length >= 2")
     found["gallery"] = serious_violations(page)

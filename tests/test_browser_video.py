@@ -9,7 +9,18 @@ import pytest
 
 from colorization.ffmpeg import NOT_A_CONTAINER
 
-from support.browser import close, errors_shown, open_page, shoot
+from support.browser import (
+    FILM_PAINTER,
+    blueness,
+    close,
+    errors_shown,
+    open_page,
+    open_painter,
+    painter_button,
+    painter_picture,
+    shoot,
+    stroke,
+)
 from support.media import make_clip
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -183,21 +194,15 @@ def test_hints_painted_on_a_frame_of_a_film_reach_the_test_run(site, brightness_
     moment.scroll_into_view_if_needed()
     box = moment.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2)  # a moment in the first shot
-    page.wait_for_function("document.querySelector('#film-hint-editor canvas') !== null")
-    time.sleep(2.0)  # the frame arrives in the editor
-    preview = page.locator("#video-preview img").nth(1).get_attribute("src")
+    canvas = open_painter(page, FILM_PAINTER)  # the frame's colorized preview arrives in the painter
+    assert painter_button(page, "Undo stroke", FILM_PAINTER).is_disabled()  # nothing of this frame to undo yet
+    picture = painter_picture(page, FILM_PAINTER)
     calls = brightness_colorizer.network_calls
-    canvas = page.locator("#film-hint-editor canvas").first
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5
-    page.mouse.move(x - 60, y - 20)
-    page.mouse.down()
-    for step in range(20):
-        page.mouse.move(x - 60 + step * 6, y - 20 + step * 2)
-    page.mouse.up()
+    stroke(page, at=(0.3, 0.5), length=0.4, painter=FILM_PAINTER, slider="#video-preview")
+    assert blueness(painter_picture(page, FILM_PAINTER)) > blueness(picture) + 2  # the stroke's effect, in place
+    assert canvas.is_visible() and page.locator(f"{FILM_PAINTER} img.hp-photo").is_visible()
+    assert painter_button(page, "Undo stroke", FILM_PAINTER).is_enabled()
     page.get_by_text("Hinted frames:").wait_for()
-    page.wait_for_function("(old) => document.querySelectorAll('#video-preview img')[1].src !== old", arg=preview)
     assert brightness_colorizer.network_calls == calls  # a stroke never runs the network
     shoot(page, "video-hints-desktop")
     page.get_by_role("button", name="Try the first").click()
@@ -209,14 +214,16 @@ def test_hints_painted_on_a_frame_of_a_film_reach_the_test_run(site, brightness_
     page.get_by_role("option").first.click()
     page.get_by_role("button", name="Remove this frame's hints").click()
     page.get_by_text("No frame has hints yet.").wait_for()
+    page.wait_for_function("(p) => document.querySelector(p + ' .hp-undo').disabled", arg=FILM_PAINTER)
+    assert abs(blueness(painter_picture(page, FILM_PAINTER)) - blueness(picture)) < 2  # the frame, without them
     page.get_by_role("button", name="Try the first").click()
     page.wait_for_function("() => !document.querySelector('#video-status').innerText.includes('as a test')")
     page.get_by_text("The first 3 seconds, as a test").wait_for(timeout=180_000)
     source = page.evaluate("document.querySelector('#video-out video').src")
     (tmp_path / "plain.mp4").write_bytes(httpx.get(source, timeout=60).content)
     plain = decode(tmp_path / "plain.mp4")
-    blueness = lambda frame: (frame[..., 2].astype(int) - frame[..., 0].astype(int)).mean()  # noqa: E731
     assert len(hinted) == len(plain) == 40  # two shots of 20 frames, shorter than the test run
+    hinted, plain = [f.astype(int) for f in hinted], [f.astype(int) for f in plain]
     assert all(blueness(h) > blueness(p) + 2 for h, p in zip(hinted[:20], plain[:20]))  # the whole shot
     assert all(abs(blueness(h) - blueness(p)) < 1.5 for h, p in zip(hinted[20:], plain[20:]))  # not the next
     close(page)

@@ -1,5 +1,7 @@
 """The video tab's hint painting, called directly: pick a moment, paint, keep, remove, and the runs carry them."""
 
+import base64
+import io
 from pathlib import Path
 
 import gradio as gr
@@ -9,10 +11,9 @@ from PIL import Image
 
 from colorization import Colorizer
 from colorization.film_hints import parse_film_hints
-from colorization.hints import MAX_POINTS
 from support import models
 from support.media import decode, make_clip
-from webapp.film_editor import FilmEditor, layer_strokes
+from webapp.film_editor import FilmEditor
 from webapp.handlers import ColorizeApp
 from webapp.uploads import upload_folder
 
@@ -34,61 +35,89 @@ def film():
     return {"path": str(make_clip(target, audio=False))}
 
 
-def painted_layer(shape, box, hex_color=BLUE) -> dict:
-    """A painted layer as the editor uploads it: RGBA PNG, the brush's color at 75% where painted."""
-    layer = np.zeros(shape[:2] + (4,), np.uint8)
-    y0, y1, x0, x1 = box
-    layer[y0:y1, x0:x1, :3] = [int(hex_color[i:i + 2], 16) for i in (1, 3, 5)]
-    layer[y0:y1, x0:x1, 3] = 191
-    path = upload_folder() / "test-film-editor" / f"layer-{y0}-{x0}.png"
-    Image.fromarray(layer).save(path)
-    return {"path": str(path)}
+def painted(frame: dict, *strokes: dict) -> dict:
+    """The painter's value after strokes on the frame picked: fractions of the frame, a color, a size."""
+    return {"photo": frame["ref"].key, "strokes": list(strokes)}
 
 
-def test_a_painted_layer_becomes_strokes_the_api_takes():
-    layer = np.zeros((100, 200, 4), np.uint8)
-    layer[10:30, 20:60] = [43, 95, 217, 191]
-    layer[10:30, 60:61] = [60, 100, 200, 191]  # a blended edge pixel joins the brush's color
-    layer[60:90, 120:190] = [63, 155, 74, 191]
-    strokes = layer_strokes(layer, 1.5, (64, 128))
-    assert sorted(s["color"] for s in strokes) == ["#2b5fd9", "#3f9b4a"]
-    parsed = parse_film_hints(strokes)
-    assert all(s.time == 1.5 for s in parsed)
-    blue = next(s for s in strokes if s["color"] == BLUE)
-    xs, ys = np.array(blue["points"]).T
-    assert 0.1 <= xs.min() and xs.max() <= 0.31 and 0.1 <= ys.min() and ys.max() <= 0.3
-    everything = np.full((720, 1280, 4), [43, 95, 217, 191], np.uint8)  # the whole frame: coarser, within the limit
-    assert sum(len(s["points"]) for s in layer_strokes(everything, 0.0, (144, 256))) <= MAX_POINTS
-    parse_film_hints(layer_strokes(everything, 0.0, (144, 256)))
-    assert layer_strokes(np.zeros((10, 10, 4), np.uint8), 0.0, (10, 10)) == []
+LEFT = {"points": [[0.05, y / 10] for y in range(1, 10)] + [[0.3, y / 10] for y in range(9, 0, -1)],
+        "color": BLUE, "size": 0.2}
+
+
+def shown(update: dict) -> np.ndarray:
+    """The picture a painter update shows (its JPEG data URL decoded)."""
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(update["background"].split(",", 1)[1]))).convert("RGB"))
+
+
+def blue_left(rgb: np.ndarray) -> float:
+    left = rgb[:, : rgb.shape[1] // 3].astype(int)
+    return float((left[..., 2] - left[..., 0]).mean())
 
 
 @pytest.mark.slow
 def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
-    slider, painted, listing, choice = editing.on_film(film)
-    assert slider["maximum"] == pytest.approx(0.96, abs=0.01) and painted == [] and "No frame" in listing
-    preview, editor, frame = editing.on_moment(film, 0.2, 1.0, 1.0, 0.0, 224, [])
+    slider, hints, listing, choice, picture, frame = editing.on_film(film)
+    assert slider["maximum"] == pytest.approx(0.96, abs=0.01) and hints == [] and "No frame" in listing
+    assert picture["value"] == {"photo": None, "strokes": []} and picture["background"] == "" and frame is None
+    preview, picture, frame = editing.on_moment(film, 0.2, 1.0, 1.0, 0.0, 224, [])
     assert frame["time"] == pytest.approx(5.5 / 25)  # the frame shown at 0.2 s is frame 5
+    assert picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # the painter starts on this frame
     before, after = preview["value"]
     assert np.ptp(after.astype(int), axis=2).max() <= 2  # the neutral network: gray until painted
-    height, width = editor["background"].shape[:2]
-    layers = {"background": None, "layers": [painted_layer((height, width), (0, height, 0, width // 2))]}
-    (before, after), painted, listing, choice = editing.on_paint(frame, layers, [], 1.0, 1.0, 0.0)
-    left = after[:, : after.shape[1] // 3].astype(int)
-    assert (left[..., 2] - left[..., 0]).mean() > 15  # the preview shows the blue
-    assert "0.22 s (1 color)" in listing and choice["choices"] == ["0.220"]
+    assert np.ptp(shown(picture).astype(int), axis=2).max() <= 8  # the painter shows the same gray frame
+    picture, (before, after), hints, listing, choice = editing.on_paint(frame, painted(frame, LEFT), [], 1.0, 1.0, 0.0)
+    assert blue_left(after) > 15 and blue_left(shown(picture)) > 15  # the preview and the painter show the blue
+    assert "value" not in picture  # the painter keeps its strokes
+    assert hints == [{"time": frame["time"], **LEFT}] and parse_film_hints(hints)[0].time == frame["time"]
+    assert "0.22 s (1 stroke)" in listing and choice["choices"] == ["0.220"]
+    second = {"points": [[0.9, 0.9]], "color": "#c8382e", "size": 0.05}
+    *_, twice, listing, _ = editing.on_paint(frame, painted(frame, LEFT, second), hints, 1.0, 1.0, 0.0)
+    assert len(twice) == 2 and "0.22 s (2 strokes)" in listing  # the frame's strokes replace its earlier ones
+    *_, undone, listing, _ = editing.on_paint(frame, painted(frame), twice, 1.0, 1.0, 0.0)
+    assert undone == [] and "No frame" in listing  # Clear (or undoing the last stroke) forgets the frame's hints
+    _, other, later = editing.on_moment(film, 0.7, 1.0, 1.0, 0.0, 224, hints)
+    assert other["value"]["strokes"] == []  # another frame: its own (no) strokes, nothing to undo
+    *_, both, listing, _ = editing.on_paint(later, painted(later, second), hints, 1.0, 1.0, 0.0)
+    assert len(both) == 2 and "0.22 s (1 stroke), 0.70 s (1 stroke)" in listing
+    preview, back, _ = editing.on_moment(film, 0.2, 1.0, 1.0, 0.0, 224, hints)
+    assert back["value"]["strokes"] == [LEFT]  # back on the painted frame: its stroke, to undo or add to
+    assert blue_left(preview["value"][1]) > 15 and blue_left(shown(back)) > 15
     for run in (editing.app.on_video_try, editing.app.on_video_run):
-        video, _ = run(film, 1.0, 1.0, 0.0, 0.85, 8, 224, painted)
+        video, _ = run(film, 1.0, 1.0, 0.0, 0.85, 8, 224, hints)
         frames = decode(Path(video["value"]))
         blue = [(f[..., 2].astype(int) - f[..., 0].astype(int))[:, : f.shape[1] // 3].mean() for f in frames]
         assert min(blue[:12]) > 10 and max(abs(b) for b in blue[12:]) < 2  # the whole first shot, not the second
-    painted2, listing, choice = FilmEditor.on_remove(painted, "0.220")
-    assert painted2 == [] and "No frame" in listing
-    video, _ = editing.app.on_video_run(film, 1.0, 1.0, 0.0, 0.85, 8, 224, painted2)
+    kept, listing, choice, picture, preview = editing.on_remove(both, "0.700", frame, 1.0, 1.0, 0.0)
+    assert kept == [hints[0]] and choice["choices"] == ["0.220"]  # another frame than the one shown
+    assert picture == gr.skip() and preview == gr.skip()  # the frame shown keeps its strokes
+    hints2, listing, choice, picture, preview = editing.on_remove(kept, "0.220", frame, 1.0, 1.0, 0.0)
+    assert hints2 == [] and "No frame" in listing
+    assert picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # the frame shown loses its strokes
+    assert np.ptp(shown(picture).astype(int), axis=2).max() <= 8 and blue_left(preview[1]) < 2
+    video, _ = editing.app.on_video_run(film, 1.0, 1.0, 0.0, 0.85, 8, 224, hints2)
     assert max(np.ptp(f.astype(int), axis=2).max() for f in decode(Path(video["value"]))) <= 3
 
 
-def test_a_painted_layer_outside_the_uploads_is_refused(editing, film):
+def test_strokes_of_another_frame_change_nothing_and_bad_strokes_are_refused(editing, film):
     _, _, frame = editing.on_moment(film, 0.0, 1.0, 1.0, 0.0, 224, [])
-    with pytest.raises(gr.Error, match="not available on the server"):
-        editing.on_paint(frame, {"layers": [{"path": "/etc/passwd"}]}, [], 1.0, 1.0, 0.0)
+    kept = [{"time": 0.5, **LEFT}]
+    picture, preview, hints, _, _ = editing.on_paint(frame, {"photo": "another-frame", "strokes": [LEFT]}, kept,
+                                                     1.0, 1.0, 0.0)
+    assert hints == kept and "value" not in picture and "background" not in picture  # a late stroke: no change
+    _, _, hints, _, _ = editing.on_paint(None, painted(frame, LEFT), kept, 1.0, 1.0, 0.0)
+    assert hints == kept  # no moment picked yet
+    here = [{"time": frame["time"], **LEFT}]
+
+    def refused(value: dict, hints: list, reason: str) -> None:
+        """Said in a sentence; the film's hints stay, and the painter goes back to the frame's kept strokes."""
+        with pytest.warns(UserWarning, match=reason):
+            picture, _, after, _, _ = editing.on_paint(frame, painted(frame, value), hints, 1.0, 1.0, 0.0)
+        assert after == hints
+        assert picture["value"] == {"photo": frame["ref"].key,
+                                    "strokes": [LEFT] if any(h["time"] == frame["time"] for h in hints) else []}
+
+    refused({"points": [[1.5, 0.5]], "color": BLUE, "size": 0.1}, kept + here, "outside the photo")
+    refused({"points": [[0.5, 0.5]] * 10_001, "color": BLUE, "size": 0.1}, kept, "more than 10000 points")
+    refused({"points": [[0.5, 0.5]], "color": "javascript:", "size": 0.1}, kept + here, "#rrggbb")
+    many = [{"time": 0.5, "points": [[0.5, 0.5]] * 9_000, "color": BLUE, "size": 0.1}]
+    refused({"points": [[0.5, 0.5]] * 2_000, "color": BLUE, "size": 0.1}, many, "more than 10000 points")  # the film

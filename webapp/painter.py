@@ -34,10 +34,10 @@ _rendered = itertools.count(1)
 _TEMPLATE = """
 <div class="hp">
   <div class="hp-bar" role="toolbar" aria-label="Hint color and brush">
-    <span class="hp-label" id="hp-colors">Color:</span>
-    <span role="group" aria-labelledby="hp-colors" class="hp-swatches">{swatches}</span>
-    <span class="hp-label" id="hp-sizes">Brush:</span>
-    <span role="group" aria-labelledby="hp-sizes">{sizes}</span>
+    <span class="hp-label" id="{id}-colors">Color:</span>
+    <span role="group" aria-labelledby="{id}-colors" class="hp-swatches">{swatches}</span>
+    <span class="hp-label" id="{id}-sizes">Brush:</span>
+    <span role="group" aria-labelledby="{id}-sizes">{sizes}</span>
     <button type="button" class="hp-undo" disabled>Undo stroke</button>
     <button type="button" class="hp-clear" disabled>Clear all hints</button>
   </div>
@@ -170,8 +170,9 @@ show();
 """
 
 
-def painter(elem_id: str) -> gr.HTML:
-    """The painter component (empty until a photo arrives)."""
+def painter(elem_id: str, empty: str = EMPTY_TEXT) -> gr.HTML:
+    """The painter component (showing `empty` until a picture arrives); `elem_id` also names its labels,
+    so that two painters on one page keep their ids unique."""
     swatches = "".join(f'<button type="button" class="hp-swatch" data-color="{c}" style="background:{c}" '
                        f'aria-label="{html.escape(name)}" title="{html.escape(name)}" '
                        f'aria-pressed="{"true" if i == 0 else "false"}"></button>'
@@ -182,7 +183,7 @@ def painter(elem_id: str) -> gr.HTML:
     js = (_JS.replace("__MAX_STROKES__", str(MAX_STROKES)).replace("__MAX_POINTS__", str(MAX_POINTS // MAX_STROKES))
           .replace("__SIZE__", f"{SIZES[0][1]:g}"))
     return gr.HTML({"photo": None, "strokes": []}, html_template=_TEMPLATE.format(
-        swatches=swatches, sizes=sizes, empty=EMPTY_TEXT), css_template=_CSS, js_on_load=js,
+        id=html.escape(elem_id), swatches=swatches, sizes=sizes, empty=html.escape(empty)), css_template=_CSS, js_on_load=js,
         elem_id=elem_id, apply_default_css=False, background="", rendered=0)
 
 

@@ -24,6 +24,8 @@ DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 PHOTOS = ROOT / "examples" / "images"
 CAT = PHOTOS / "chelsea.png"
 EXAMPLE_NAMES = sorted(p.stem for p in PHOTOS.glob("*.png"))
+PHOTO_PAINTER, FILM_PAINTER = "#hint-painter", "#film-hint-painter"
+PANELS = {PHOTO_PAINTER: "A color is wrong? Paint hints", FILM_PAINTER: "A color is wrong? Paint hints on a frame"}
 
 
 def launch(colorizer):
@@ -109,9 +111,9 @@ def fetch_image(page, src: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(answer.body())).convert("RGB")).astype(int)
 
 
-def painter_picture(page) -> np.ndarray:
+def painter_picture(page, painter: str = PHOTO_PAINTER) -> np.ndarray:
     """The pixels the hint painter shows (the result it paints on)."""
-    src = page.locator("#hint-painter img.hp-photo").get_attribute("src") or ""
+    src = page.locator(f"{painter} img.hp-photo").get_attribute("src") or ""
     assert src.startswith("data:image/"), src[:40]
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("RGB")).astype(int)
 
@@ -128,45 +130,49 @@ def blueness(pixels: np.ndarray) -> float:
     return float((pixels[..., 2] - pixels[..., 0]).mean())
 
 
-def open_painter(page):
-    panel = page.locator("#hint-painter")
+def open_painter(page, painter: str = PHOTO_PAINTER):
+    """The painter's canvas (`painter` is its CSS selector), its panel opened, once it shows a picture."""
+    panel = page.locator(painter)
     if not panel.is_visible():
-        page.get_by_text("A color is wrong? Paint hints").click()
-    canvas = page.locator("#hint-painter canvas")
+        page.get_by_text(PANELS[painter]).click()
+    canvas = page.locator(f"{painter} canvas")
     canvas.scroll_into_view_if_needed()
-    page.wait_for_function("() => { const i = document.querySelector('#hint-painter img.hp-photo');"
-                           " return i && !i.hidden && i.clientWidth > 0 }")
+    page.wait_for_function("(p) => { const i = document.querySelector(p + ' img.hp-photo');"
+                           " return i && !i.hidden && i.clientWidth > 0 }", arg=painter)
     return canvas
 
 
-def painter_busy(page) -> str:
-    return page.locator("#hint-painter .hp-busy").inner_text()
+def painter_busy(page, painter: str = PHOTO_PAINTER) -> str:
+    return page.locator(f"{painter} .hp-busy").inner_text()
 
 
-def stroke(page, at: tuple[float, float] = (0.5, 0.5), length: float = 0.15) -> None:
+def stroke(page, at: tuple[float, float] = (0.5, 0.5), length: float = 0.15, painter: str = PHOTO_PAINTER,
+           slider: str = "#result-slider") -> None:
     """Paint one stroke with the mouse, from `at` (fractions of the picture) to the right, and wait until
-    the painter, the slider and the download all follow it."""
-    canvas = open_painter(page)
+    the painter and the slider follow it (and, on the image tab, the download)."""
+    canvas = open_painter(page, painter)
     box = canvas.bounding_box()
-    old = after_src(page)
+    old = after_src(page, slider)
     x, y = box["x"] + box["width"] * at[0], box["y"] + box["height"] * at[1]
     page.mouse.move(x, y)
     page.mouse.down()
     for step in range(1, 11):
         page.mouse.move(x + box["width"] * length * step / 10, y + step)
     page.mouse.up()
-    settle(page, old)
+    settle(page, old, painter, slider)
 
 
-def settle(page, old_result: str) -> None:
-    """After a change: the painter is no longer updating, the slider shows a new result, the download is ready."""
-    page.wait_for_function("() => document.querySelector('#hint-painter .hp-busy').innerText === ''")
-    wait_for_new_result(page, old_result)
-    wait_for_download(page)
+def settle(page, old_result: str, painter: str = PHOTO_PAINTER, slider: str = "#result-slider") -> None:
+    """After a change: the painter is no longer updating, the slider shows a new result, the download (of a
+    photo) is ready."""
+    page.wait_for_function("(p) => document.querySelector(p + ' .hp-busy').innerText === ''", arg=painter)
+    wait_for_new_result(page, old_result, slider)
+    if painter == PHOTO_PAINTER:
+        wait_for_download(page)
 
 
-def painter_button(page, name: str):
-    return page.locator("#hint-painter").get_by_role("button", name=name, exact=True)
+def painter_button(page, name: str, painter: str = PHOTO_PAINTER):
+    return page.locator(painter).get_by_role("button", name=name, exact=True)
 
 
 def errors_shown(page) -> int:
