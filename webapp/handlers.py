@@ -423,16 +423,25 @@ class ColorizeApp:
         self._shown_now(request, (ref.key, adjustments, hash(tuple(strokes))))
         return painter.show(shown), PREPARING, *boxes
 
+    def _shown_settings(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any,
+                        painted: Any) -> tuple[Adjustments, list] | None:
+        """The adjustments and strokes the page shows, or None when there is nothing to render (no photo, an
+        empty box, strokes the painter should not have sent: the page keeps what it shows)."""
+        adjustments, _ = self._settings(intensity, saturation, hue)
+        if ref is None or adjustments is None:
+            return None
+        try:
+            return adjustments, painter.strokes_for(painted, ref.key)
+        except InputError:
+            return None
+
     @shown_to_visitors
     def on_preview(self, ref: PhotoRef | None, intensity: Any, saturation: Any, hue: Any, painted: Any = None):
         """The before/after slider for the current controls and hints, at preview size."""
-        adjustments, _ = self._settings(intensity, saturation, hue)
-        if ref is None or adjustments is None:
+        settings = self._shown_settings(ref, intensity, saturation, hue, painted)
+        if settings is None:
             return gr.skip()
-        try:
-            strokes = painter.strokes_for(painted, ref.key)
-        except InputError:
-            return gr.skip()
+        adjustments, strokes = settings
         with self._in_room(self.image_room, None):
             photo = self._photo(ref)
             return photo.before, photo.prediction.render(adjustments, PREVIEW_SIZE, strokes)
@@ -442,13 +451,10 @@ class ColorizeApp:
                     request: gr.Request = None):
         """The full-resolution PNG of what the page shows, for the download button. It is offered only if
         the page still shows these settings when it is ready: a newer change makes its own."""
-        adjustments, _ = self._settings(intensity, saturation, hue)
-        if ref is None or adjustments is None:
+        settings = self._shown_settings(ref, intensity, saturation, hue, painted)
+        if settings is None:
             return gr.skip()
-        try:
-            strokes = painter.strokes_for(painted, ref.key)
-        except InputError:
-            return gr.skip()
+        adjustments, strokes = settings
         shown = (ref.key, adjustments, hash(tuple(strokes)))
 
         def stale() -> bool:  # checked between the steps: a newer change must not wait behind this one
