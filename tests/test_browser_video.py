@@ -188,7 +188,7 @@ def test_hints_painted_on_a_frame_of_a_film_reach_the_test_run(site, brightness_
     page.get_by_role("tab", name="Video").click()
     clip = make_clip(tmp_path / "film.mp4", frames_per_shot=20, size=(320, 240))
     page.locator("#video-in input[type=file]").set_input_files(str(clip))
-    page.get_by_text("The whole film should take about").wait_for()
+    page.get_by_text("The whole film should take").wait_for()
     page.get_by_text("A color is wrong? Paint hints on a frame").click()
     moment = page.locator("#film-moment input[type=range]")
     moment.scroll_into_view_if_needed()
