@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import concurrent.futures
 import http.server
 import io
 import json
@@ -236,7 +237,8 @@ def mcp_call(url: str, tool: str, arguments: dict):
                 await session.initialize()
                 return await session.call_tool(tool, arguments)
 
-    return asyncio.run(call())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # its own loop, whatever runs on this thread (a browser)
+        return pool.submit(asyncio.run, call()).result()
 
 
 def png_bytes(pixels: np.ndarray) -> bytes:
