@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from support.browser import (EXAMPLE_NAMES, PHONE, PHOTOS, after_src, blueness, close, close_to, download,
-                             errors_shown, open_page, open_painter, painter_button, painter_busy, painter_picture,
-                             settle, shoot, shown_before, shown_result, stroke, upload_photo, wait_for_download,
-                             wait_for_new_result)
+                             errors_shown, move_color_control, open_page, open_painter, painter_button, painter_busy,
+                             painter_picture, settle, shoot, shown_before, shown_result, stroke, upload_photo,
+                             wait_for_download, wait_for_new_result)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -127,19 +127,9 @@ def test_keys_typed_numbers_and_the_mouse_all_re_render_every_color_control(site
     calls = brightness_colorizer.network_calls
     for control in ("intensity", "saturation", "hue"):
         results = []
-        slider = page.locator(f"#image-{control} input[type=range]")
-        number = page.locator(f"#image-{control} input[type=number]")
         for move in ("key", "typed", "mouse"):
             old = after_src(page)
-            if move == "key":
-                slider.focus()
-                page.keyboard.press("ArrowLeft")
-            elif move == "typed":
-                number.fill("0.5" if control != "hue" else "-90")
-                number.press("Enter")
-            else:
-                box = slider.bounding_box()
-                page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + box["height"] / 2)
+            move_color_control(page, "image", control, move)
             wait_for_new_result(page, old)
             results.append(download(page))
             assert close_to(results[-1], shown_result(page)), (control, move)

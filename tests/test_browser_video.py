@@ -14,6 +14,7 @@ from support.browser import (
     blueness,
     close,
     errors_shown,
+    move_color_control,
     open_page,
     open_painter,
     painter_button,
@@ -123,18 +124,10 @@ def test_the_preview_follows_keys_typed_numbers_and_the_mouse(site, brightness_c
     old = upload_film(page, make_clip(tmp_path / "clip.mp4", frames_per_shot=10, size=(320, 240)))
     calls = brightness_colorizer.network_calls
     for control in ("intensity", "saturation", "hue"):
-        slider = page.locator(f"#video-{control} input[type=range]")
         number = page.locator(f"#video-{control} input[type=number]")
         for move in ("key", "typed", "mouse", "out of range"):
-            if move == "key":
-                slider.focus()
-                page.keyboard.press("ArrowLeft")
-            elif move == "typed":
-                number.fill("0.5" if control != "hue" else "-90")
-                number.press("Enter")
-            elif move == "mouse":
-                box = slider.bounding_box()
-                page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + box["height"] / 2)
+            if move != "out of range":
+                move_color_control(page, "video", control, move)
             else:
                 number.fill("999")
                 number.press("Enter")

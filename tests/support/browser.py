@@ -132,6 +132,22 @@ def close_to(a: np.ndarray, b: np.ndarray, tolerance: float = 4.0) -> bool:
     return float(np.abs(blocks(a) - blocks(b)).mean()) < tolerance
 
 
+def move_color_control(page, prefix: str, control: str, move: str) -> None:
+    """Move a color slider (`#<prefix>-<control>`) as a visitor does: "key" (ArrowLeft), "typed" (a value + Enter)
+    or "mouse" (a click near its right end)."""
+    slider = page.locator(f"#{prefix}-{control} input[type=range]")
+    if move == "key":
+        slider.focus()
+        page.keyboard.press("ArrowLeft")
+    elif move == "typed":
+        number = page.locator(f"#{prefix}-{control} input[type=number]")
+        number.fill("0.5" if control != "hue" else "-90")
+        number.press("Enter")
+    else:
+        box = slider.bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + box["height"] / 2)
+
+
 def blueness(pixels: np.ndarray) -> float:
     return float((pixels[..., 2] - pixels[..., 0]).mean())
 
