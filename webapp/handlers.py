@@ -57,8 +57,8 @@ PREPARING = gr.update(interactive=False, label="Preparing the PNG…")  # a down
 
 
 def _adjustments(intensity: Any, saturation: Any, hue: Any) -> Adjustments:
-    return Adjustments(*(_number(v, name) for v, name in ((intensity, "intensity"), (saturation, "saturation"),
-                                                          (hue, "hue"))))
+    """The color controls as the API sent them; `Adjustments` checks each against the controls table."""
+    return Adjustments(intensity, saturation, hue)
 
 
 def _number(value: Any, name: str) -> float:
