@@ -31,6 +31,7 @@ from webapp.film_editor import FilmEditor, film_painter_component  # noqa: E402
 from webapp.guard import RefuseLinks  # noqa: E402
 from webapp.handlers import DOWNLOAD, EXAMPLES, ColorizeApp  # noqa: E402
 from webapp.limits import AppLimits  # noqa: E402
+from webapp.memory import keep_memory  # noqa: E402
 from webapp.page_js import PAGE_CSS, PAGE_HEAD, PAGE_JS  # noqa: E402
 from webapp.sweep import start_sweeper, sweep_leftovers  # noqa: E402
 from webapp.uploads import upload_folder  # noqa: E402
@@ -78,6 +79,7 @@ def build_app(app: ColorizeApp) -> gr.Blocks:
     demo.queue(max_size=4 * (app.limits.image_waiting + app.limits.video_waiting), default_concurrency_limit=None)
     app.demo = demo
     demo.colorize_quota = app.quota  # the guard charges uploads to the same disk quota as results
+    demo.colorize_photos = app.photos  # the memory keeper expires them
     return demo
 
 
@@ -241,8 +243,11 @@ def gallery_tab(app: ColorizeApp) -> tuple[gr.Video, gr.Markdown]:
 
 
 def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:
-    """Sweep old files now and then, refuse links, bound MCP calls, serve; `options` go to `Blocks.launch`."""
+    """Sweep old files and unused photos now and then, refuse links, bound MCP calls, serve; `options` go to
+    `Blocks.launch`."""
     start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds), keep=limits.keep_results_seconds)
+    if (photos := getattr(demo, "colorize_photos", None)) is not None:
+        keep_memory(photos, every=min(30.0, limits.photo_memory_seconds / 4))
     guard = Middleware(RefuseLinks, max_mcp_body=limits.max_mcp_request_mb << 20,
                        roots=lambda: [upload_folder(), EXAMPLES], quota=getattr(demo, "colorize_quota", None))
     demo.launch(max_file_size=limits.max_file_size, show_error=True, footer_links=["api"], theme=THEME, js=PAGE_JS,

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -191,3 +192,60 @@ def test_render_info_with_a_huge_or_half_typed_number_answers_without_an_error(s
         assert not answer.refused, (value, answer)  # typing 448 sends 4 and 44 first: neither is an error
         assert said in str(answer.data), (value, answer.data)
         assert "Numerical result" not in str(answer.data)
+
+
+# ---- 15. memory after load: the cached photos within their budget and time, then back to idle ------
+
+def _rss() -> int:
+    with open("/proc/self/status") as status:
+        return int(status.read().split("VmRSS:")[1].split()[0]) << 10
+
+
+def _page_upload(url: str, demo, photo: Path) -> None:
+    from webapp.uploads import upload_folder
+
+    folder = upload_folder() / f"test-memory-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / photo.name).write_bytes(photo.read_bytes())
+    answer = raw.call(url, raw.fn_index(demo, "on_upload"), [{"path": str(folder / photo.name)}, 1.0, 1.0, 0.0, 512],
+                      timeout=300)
+    assert not answer.refused, answer
+
+
+@pytest.mark.slow
+def test_memory_returns_to_idle_once_the_visitors_photos_expire(real_arch_dir, tmp_path):
+    """Two 50-MP photos on the page (the released architecture): memory holds what the photo cache
+    says it holds, and once the photos go unused past their time it is back within 0.2 GB of where it
+    was before the first visitor (the probe saw 2.1-2.4 GB stay, against 0.75 GB at start)."""
+    from colorization import Colorizer
+
+    ramp = np.add.outer(np.arange(6250, dtype=np.uint16) // 25, np.arange(8000, dtype=np.uint16) // 32)
+    photos = []
+    for index in range(2):
+        photos.append(tmp_path / f"big{index}.png")
+        Image.fromarray((ramp * (index + 1) % 256).astype(np.uint8)).save(photos[-1], compress_level=1)
+    small = tmp_path / "small.png"
+    Image.fromarray((ramp[:600, :800] % 256).astype(np.uint8)).save(small)
+    with running_app(Colorizer.from_pretrained(real_arch_dir), photo_memory_seconds=12) as (url, demo):
+        store, start = demo.colorize_photos, _rss()
+
+        def settled(limit: float) -> bool:
+            deadline = time.monotonic() + limit
+            while store.nbytes and time.monotonic() < deadline:
+                time.sleep(0.5)
+            time.sleep(4)  # one more turn of the keeper (every 3 s) gives the heap back
+            return not store.nbytes
+
+        _page_upload(url, demo, small)  # what the first visitor allocates once (sessions, thread pools)
+        assert settled(40)
+        idle = _rss()
+        for photo in photos:
+            _page_upload(url, demo, photo)
+        held, busy = store.nbytes, _rss()
+        assert held >= 400 << 20  # both photos cached: the sliders re-render them without the network
+        assert busy - idle < held + (300 << 20)
+        assert settled(60)
+        after = _rss()
+    print(f"\nmemory: at start {start / 2**30:.2f} GB, idle {idle / 2**30:.2f} GB, with two 50-MP photos {busy / 2**30:.2f} GB "
+          f"(cache {held / 2**30:.2f} GB), after they expired {after / 2**30:.2f} GB")
+    assert after - idle < 0.2 * 2**30 and after - start < 0.2 * 2**30

@@ -104,7 +104,7 @@ class ColorizeApp:
                  limits: AppLimits = AppLimits(), speeds: Speeds | None = None) -> None:
         self.colorizer, self.load_error, self.limits = colorizer, load_error, limits
         self.speeds = speeds or (Speeds.measure(colorizer) if colorizer else Speeds.typical())
-        self.photos = PhotoStore(limits.photo_memory_mb * 2**20, limits.keep_results_seconds)
+        self.photos = PhotoStore(limits.photo_memory_mb * 2**20, limits.photo_memory_seconds)
         self.image_room = WaitingRoom("photo", limits.image_workers, limits.image_waiting, limits.photo_jobs_per_client)
         self.video_room = WaitingRoom("video", limits.video_workers, limits.video_waiting, limits.video_jobs_per_client)
         self.preview_room = WaitingRoom("film preview", limits.preview_workers, limits.preview_waiting,

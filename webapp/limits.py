@@ -38,6 +38,7 @@ class AppLimits:
     disk_total_mb: int = 10240  # all visitors' uploads and results together
     unread_seconds: float = 10.0  # a waiting job whose result stream nobody has open this long leaves the line
     photo_memory_mb: int = 2048  # visitors' cached predictions (for the sliders) together, least recent dropped first
+    photo_memory_seconds: int = 900  # a cached prediction unused this long leaves memory (remade from the upload)
     quick_try_seconds: float = 3.0  # the video tab's test run
     keep_results_seconds: int = 3600  # uploads and results are deleted after this
     peak_memory_gb: float = 8.0  # budget for the whole server, measured by the load test

@@ -2,8 +2,9 @@
 
 A page keeps only a small `PhotoRef` in its session; the heavy part (full-size lightness, the
 prediction, the preview) lives here, shared by all visitors under one byte budget. When the
-budget is exceeded the least recently used photo goes first; a visitor whose photo went is
-served by running the network again on their upload (still on disk), or asked to upload again.
+budget is exceeded the least recently used photo goes first, and a photo unused for `ttl` seconds
+goes too (`expire`, called by `webapp.memory`); a visitor whose photo went is served by running the
+network again on their upload (still on disk), or asked to upload again.
 """
 
 from __future__ import annotations
@@ -75,6 +76,15 @@ class PhotoStore:
             photo.used = time.monotonic()
             self._photos.move_to_end(key)
             return photo
+
+    def expire(self, now: float | None = None) -> int:
+        """Drop the photos unused for `ttl` seconds (the memory keeper calls this); return how many went."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            old = [key for key, photo in self._photos.items() if now - photo.used > self.ttl]
+            for key in old:
+                del self._photos[key]
+        return len(old)
 
     @property
     def nbytes(self) -> int:
