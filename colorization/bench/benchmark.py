@@ -1,7 +1,7 @@
 """Benchmark: this project against the naive pipeline, side by side in one run, on this machine.
 
     python -m colorization.bench                  # everything (long: docs/benchmarks.md says how long)
-    python -m colorization.bench --only video     # one section: image, hints, hint-quality, video, footage,
+    python -m colorization.bench --only video     # one section: image, hints, painting, hint-quality, video, footage,
                                                   # keyframes, int8, estimate, temporal, memory, ray, film-hints
 
 The model is the released architecture with random weights (same compute as the real one),
@@ -36,7 +36,7 @@ from .naive import NaivePipeline
 ROOT = Path(__file__).resolve().parents[2]
 ORIGINALS = ROOT / "examples" / "images" / "originals"
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
-SECTIONS = ("image", "hints", "hint-quality", "video", "footage", "keyframes", "int8", "estimate", "temporal",
+SECTIONS = ("image", "hints", "painting", "hint-quality", "video", "footage", "keyframes", "int8", "estimate", "temporal",
             "memory", "ray", "film-hints")
 
 
@@ -165,6 +165,11 @@ class Bench:
                 rows.append(f"| {megapixels} MP | {count} | {preview:.3f} s | {full:.3f} s | {goal} |")
             rows.append(f"| {megapixels} MP | (once a photo, at upload) | hint grid {grid:.3f} s | | |")
         return rows + [""]
+
+    def painting(self) -> list[str]:
+        from . import painting
+
+        return painting.report(self.fp32, synthetic.to_gray(photo("coffee", (4000, 3000))), self.work)
 
     def hint_quality(self) -> list[str]:
         from . import hint_quality
