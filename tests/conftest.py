@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from colorization import Colorizer  # noqa: E402
-from colorization.bench import architecture as arch  # noqa: E402
+from benchmarks import architecture as arch  # noqa: E402
 from support import models  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from colorization import Colorizer
-from colorization.bench import architecture as arch
+from benchmarks import architecture as arch
 from colorization import onnx_backend
 from colorization.backends import BACKENDS, load_backend
 from colorization.opencv_backend import OpenCVBackend

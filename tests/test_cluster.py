@@ -63,7 +63,7 @@ def test_photos_on_the_cluster_are_the_one_machine_files_byte_for_byte(address, 
 @pytest.fixture(scope="module")
 def film(tmp_path_factory):
     """10 s at 25 fps: a 60-frame shot, a 150-frame shot (longer than a 60-frame piece), a 40-frame shot."""
-    from colorization.bench import synthetic
+    from benchmarks import synthetic
     from support.media import photo
 
     frames = []

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from colorization import Colorizer, HubSource, ModelFile, ModelInvalidError, ModelUnavailableError
-from colorization.bench import architecture as arch
+from benchmarks import architecture as arch
 from colorization.caffe import write_caffemodel
 from colorization.fetch import resolve_model_files
 from colorization.model_files import PROTOTXT

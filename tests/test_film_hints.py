@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from colorization import Adjustments, InputError, Prediction, color, video
-from colorization.bench import metrics, synthetic
+from benchmarks import metrics, synthetic
 from colorization.film_hints import FilmStroke, frame_at, painted_frames, parse_film_hints
 from colorization.ffmpeg import probe
 from colorization.hints import MAX_POINTS, hex_to_ab

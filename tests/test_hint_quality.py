@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from colorization import Colorizer, color, propagate
-from colorization.bench import hint_quality, hint_scenes
-from colorization.bench.hint_scenes import Scene
+from benchmarks import hint_quality, hint_scenes
+from benchmarks.hint_scenes import Scene
 from colorization.hints import HintMap, hex_to_ab
 from colorization.pipeline import Prediction
 from support import models

@@ -50,7 +50,7 @@ def test_the_wheel_holds_the_runtime_and_not_the_tools(installed):
     code = ("import importlib.util as u, colorization, pathlib\n"
             "from colorization import quantize\n"
             "print(pathlib.Path(colorization.__file__).parent)\n"
-            "print(u.find_spec('colorization.bench') is None, u.find_spec('onnxruntime') is not None,\n"
+            "print(u.find_spec('benchmarks') is None, u.find_spec('onnxruntime') is not None,\n"
             "      len(quantize.network_inputs('calibrate')), len(quantize.network_inputs('check')))\n")
     done = run(installed, str(installed / "python"), "-c", code)
     location, flags = done.stdout.split("\n")[:2]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from colorization import color, keyframes, temporal
-from colorization.bench import synthetic
+from benchmarks import synthetic
 from support.media import photo
 
 SIZE = (224, 224)  # the network's input; flow is measured at half of it, colors at a quarter

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from colorization.bench import metrics
+from benchmarks import metrics
 
 
 def textured(shift: int = 0) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from colorization import Adjustments, Colorizer, InputError
-from colorization.bench.architecture import POINTS_NAME, PROTOTXT_NAME, WEIGHTS_NAME
+from benchmarks.architecture import POINTS_NAME, PROTOTXT_NAME, WEIGHTS_NAME
 from support import models
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from colorization import Colorizer, InputError, quantize
-from colorization.bench import architecture as arch
+from benchmarks import architecture as arch
 from colorization.caffe import Layer
 from colorization.fetch import resolve_model_files
 from support import models

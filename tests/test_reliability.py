@@ -26,7 +26,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image, PngImagePlugin
 
 from colorization import ColorizationError, Colorizer
-from colorization.bench import synthetic
+from benchmarks import synthetic
 from colorization.ffmpeg import ffmpeg_exe, probe
 from colorization.video import colorize_video
 from support import raw

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from colorization import temporal
-from colorization.bench import metrics, synthetic
+from benchmarks import metrics, synthetic
 from support.media import photo
 
 AB = (56, 56)

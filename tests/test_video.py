@@ -223,7 +223,7 @@ def test_audio_only_file_is_refused(brightness_colorizer, tmp_path):
 
 
 def test_sound_that_outlasts_the_picture_is_not_damage(brightness_colorizer, tmp_path):
-    from colorization.bench import synthetic
+    from benchmarks import synthetic
     from support.media import photo
 
     frames = [synthetic.to_gray(f) for f in synthetic.camera_move(photo("coffee"), 25, (160, 120))]
@@ -234,7 +234,7 @@ def test_sound_that_outlasts_the_picture_is_not_damage(brightness_colorizer, tmp
 
 
 def test_audio_browsers_cannot_play_is_encoded_to_aac(brightness_colorizer, tmp_path):
-    from colorization.bench import synthetic
+    from benchmarks import synthetic
     from support.media import photo
 
     frames = [synthetic.to_gray(f) for f in synthetic.camera_move(photo("coffee"), 10, (160, 120))]
@@ -250,7 +250,7 @@ def test_audio_browsers_cannot_play_is_encoded_to_aac(brightness_colorizer, tmp_
 
 def test_memory_stays_flat_as_the_video_gets_longer(brightness_dir, tmp_path):
     """Peak memory of a whole process for a clip and one four times longer (measured apart)."""
-    from colorization.bench.memory import video_job_peak_mb
+    from benchmarks.memory import video_job_peak_mb
 
     peaks = []
     for shots in (40, 160):

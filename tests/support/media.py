@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from colorization.bench import synthetic
+from benchmarks import synthetic
 from colorization.ffmpeg import ffmpeg_exe
 from colorization.images import load_image
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from colorization.bench import architecture as arch
+from benchmarks import architecture as arch
 from colorization.caffe import N_BINS, SOFTMAX_TEMPERATURE, Layer
 
 POINTS = arch.gamut_points()

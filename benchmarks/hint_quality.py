@@ -22,11 +22,11 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from .. import color, propagate
-from ..hints import HintMap, hex_to_ab
+from colorization import color, propagate
+from colorization.hints import HintMap, hex_to_ab
 from . import hint_scenes
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 ORIGINALS = ROOT / "examples" / "images" / "originals"
 SIDE, PATCH = 256, 6
 POINTS = (1, 2, 5, 10, 20, 50, 100)
@@ -159,7 +159,7 @@ def sweep(methods: dict[str, Method], seeds: Sequence[int] = (0, 1, 2), points: 
 
 def scene_correction(scene: hint_scenes.Scene) -> np.ndarray:
     """The full-resolution a/b the app gives the scene's strokes over a neutral (gray) prediction."""
-    from ..pipeline import Prediction
+    from colorization.pipeline import Prediction
 
     L = color.lightness(np.repeat(scene.photo[..., None], 3, axis=2))
     return Prediction(L, np.zeros((8, 8, 2), np.float32)).chroma(hints=list(scene.strokes))
@@ -194,8 +194,8 @@ def scenes() -> list[hint_scenes.Scene]:
 def speed(photo: np.ndarray, repeat: int = 3) -> list[str]:
     """Seconds for a new stroke on a 12-MP photo (solved afresh each time), against rendering it with
     no hints, in the same process; the prediction is a neutral one (no network: it is not timed)."""
-    from ..estimate import best
-    from ..pipeline import Prediction
+    from colorization.estimate import best
+    from colorization.pipeline import Prediction
 
     gray = cv2.cvtColor(cv2.resize(photo, (4000, 3000), interpolation=cv2.INTER_CUBIC), cv2.COLOR_RGB2GRAY)
     prediction = Prediction(color.lightness(np.repeat(gray[..., None], 3, axis=2)), np.zeros((56, 56, 2), np.float32))

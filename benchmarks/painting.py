@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..images import save_image
-from ..pipeline import Colorizer
+from colorization.images import save_image
+from colorization.pipeline import Colorizer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

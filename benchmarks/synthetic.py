@@ -15,9 +15,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .. import color, temporal
-from ..ffmpeg import ffmpeg_exe
-from ..pipeline import Prediction
+from colorization import color, temporal
+from colorization.ffmpeg import ffmpeg_exe
+from colorization.pipeline import Prediction
 
 
 def camera_move(photo: np.ndarray, frames: int, size: tuple[int, int], pan: float = 0.25,

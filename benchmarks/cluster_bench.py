@@ -1,14 +1,14 @@
-"""The cost of spreading a film over Ray on one machine, and its parts (for `python -m colorization.bench --only ray`)."""
+"""The cost of spreading a film over Ray on one machine, and its parts (for `python -m benchmarks --only ray`)."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from .. import cluster, pieces
-from ..cluster import ModelChoice
-from ..ffmpeg import probe
-from ..video import VideoOptions, colorize_video
+from colorization import cluster, pieces
+from colorization.cluster import ModelChoice
+from colorization.ffmpeg import probe
+from colorization.video import VideoOptions, colorize_video
 
 
 def ray_overhead(bench) -> list[str]:

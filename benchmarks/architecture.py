@@ -13,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..caffe import (
+from colorization.caffe import (
     INPUT_BLOB,
     N_BINS,
     OUTPUT_BLOB,
@@ -24,7 +24,7 @@ from ..caffe import (
     expected_blob_shapes,
     write_caffemodel,
 )
-from ..model_files import POINTS, PROTOTXT, WEIGHTS
+from colorization.model_files import POINTS, PROTOTXT, WEIGHTS
 
 PROTOTXT_NAME, WEIGHTS_NAME, POINTS_NAME = PROTOTXT.name, WEIGHTS.name, POINTS.name
 

@@ -1,7 +1,7 @@
 """Benchmark: this project against the naive pipeline, side by side in one run, on this machine.
 
-    python -m colorization.bench                  # everything (long: docs/benchmarks.md says how long)
-    python -m colorization.bench --only video     # one section: image, hints, painting, hint-quality, video, footage,
+    python -m benchmarks                  # everything (long: docs/benchmarks.md says how long)
+    python -m benchmarks --only video     # one section: image, hints, painting, hint-quality, video, footage,
                                                   # keyframes, int8, estimate, temporal, memory, ray, film-hints
 
 The model is the released architecture with random weights (same compute as the real one),
@@ -23,17 +23,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .. import color, keyframes, quantize, temporal
-from ..estimate import Speeds, best, video_stage_seconds
-from ..ffmpeg import probe
-from ..fetch import resolve_model_files
-from ..images import load_image, save_image
-from ..pipeline import Colorizer
-from ..video import VideoOptions, colorize_video, read_frames, sample_motion
+from colorization import color, keyframes, quantize, temporal
+from colorization.estimate import Speeds, best, video_stage_seconds
+from colorization.ffmpeg import probe
+from colorization.fetch import resolve_model_files
+from colorization.images import load_image, save_image
+from colorization.pipeline import Colorizer
+from colorization.video import VideoOptions, colorize_video, read_frames, sample_motion
 from . import architecture, footage, memory, metrics, synthetic
 from .naive import NaivePipeline
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 ORIGINALS = ROOT / "examples" / "images" / "originals"
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 SECTIONS = ("image", "hints", "painting", "hint-quality", "video", "footage", "keyframes", "int8", "estimate", "temporal",

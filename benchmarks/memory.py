@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 # VmHWM, not ru_maxrss: Linux carries the parent's peak into ru_maxrss across fork and exec.
 _CHILD = (
