@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, said
 
 log = logging.getLogger("colorization")
 
@@ -147,11 +147,6 @@ def probe(path: str | Path) -> VideoInfo:
                      audio.group(1) if audio else None, float(start.group(1)) if start else 0.0)
 
 
-def _last_line(report: str) -> str:
-    lines = [line.strip() for line in report.strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "ffmpeg gave no reason"
-
-
 def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = None, *, start: int = 0,
                 count: int | None = None, size: tuple[int, int] | None = None,
                 max_decoded: int | None = None) -> Iterator[np.ndarray]:
@@ -192,7 +187,7 @@ def read_frames(path: str | Path, info: VideoInfo, errors: list[str] | None = No
         reader.join(timeout=5)
     report = b"".join(stderr_lines).decode(errors="replace").strip()
     if report:
-        log.info("ffmpeg reported while decoding %s: %s", Path(path).name, report.splitlines()[-1][:300])
+        log.info("ffmpeg reported while decoding %s: %s", Path(path).name, said(report))
         if errors is not None:
             errors.extend(report.splitlines())
 
@@ -222,7 +217,8 @@ def trim(src: str | Path, dst: str | Path, seconds: float) -> Path:
            "-pix_fmt", "yuv444p", "-c:a", "aac", str(dst)]
     done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=600)
     if done.returncode != 0 or not dst.is_file():
-        raise InputError(f"This video could not be cut ({_last_line(done.stderr)}).")
+        reason = said(done.stderr, limit=200, default="ffmpeg gave no reason")
+        raise InputError(f"This video could not be cut ({reason}).")
     return dst
 
 

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from . import color, temporal
-from .errors import ColorizationError, InputError
+from .errors import ColorizationError, InputError, said
 from .ffmpeg import VideoInfo, count_frames, ffmpeg_exe, input_args, read_frames
 from .outputs import atomic_write
 from .video import COPYABLE_AUDIO, Span, VideoOptions, flow_lightness
@@ -158,6 +158,6 @@ def join(paths: Sequence[Path], src: Path, info: VideoInfo, dst: Path, overwrite
                    *audio_in, "-map", "0:v:0", *audio, "-c:v", "copy", *container, str(partial)]
             done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=3600)
             if done.returncode != 0:
-                raise ColorizationError("Joining the pieces failed: " + (done.stderr.strip().splitlines() or ["?"])[-1])
+                raise ColorizationError("Joining the pieces failed: " + said(done.stderr, default="?"))
     finally:
         listing.unlink(missing_ok=True)

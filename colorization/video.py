@@ -28,7 +28,7 @@ import numpy as np
 
 from . import color, controls, defaults, estimate, film_hints, temporal
 from .color import NEUTRAL, Adjustments
-from .errors import Cancelled, ColorizationError, InputError, OutputError
+from .errors import Cancelled, ColorizationError, InputError, OutputError, said
 from .ffmpeg import VideoInfo, count_frames, grab_frames, probe, read_frames
 from .keyframes import KeyframeChooser, trust_loss
 from .outputs import atomic_write, check_folder, refusal
@@ -518,5 +518,4 @@ class _VideoJob:
 
 
 def _tail(log_path: Path) -> str:
-    text = log_path.read_text(errors="replace").strip() if log_path.exists() else ""
-    return text.splitlines()[-1][:300] if text else "no message"
+    return said(log_path.read_bytes() if log_path.exists() else None, default="no message")
