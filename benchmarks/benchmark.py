@@ -370,23 +370,41 @@ class Bench:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run these sections (default: all)")
     parser.add_argument("--frames", type=int, default=96, help="frames of the 720p clips (default 96)")
+    parser.add_argument("--markdown", type=Path, metavar="FOLDER",
+                        help="also write each section's tables to FOLDER/<section>.md, with when and where they "
+                             "were measured (the docs' tables: docs/measured)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="colorization-bench-") as folder:
         bench = Bench(Path(folder), args.frames)
         probe_ab = bench.fp32.predict(photo("astronaut", (512, 512))).ab
         cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
         model_name = next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if "Model name" in line), "?")
-        print(f"Machine: {os.cpu_count()} cores, {model_name}; backend {bench.fp32.backend.name}; "
-              f"random-weight a/b std over a photo {probe_ab.std():.1f}\n", flush=True)
+        machine = (f"{os.cpu_count()} cores, {model_name}; backend {bench.fp32.backend.name}; "
+                   f"random-weight a/b std over a photo {probe_ab.std():.1f}")
+        print(f"Machine: {machine}\n", flush=True)
         for section in args.only or SECTIONS:
             method = bench.int8_gate if section == "int8" else getattr(bench, section.replace("-", "_"))
-            started = time.monotonic()
-            print("\n".join(method()), flush=True)
+            load, started = os.getloadavg()[0], time.monotonic()
+            rows = method()
+            print("\n".join(rows), flush=True)
             print(f"({section}: {time.monotonic() - started:.0f} s)\n", flush=True)
+            if args.markdown:
+                write_markdown(args.markdown / f"{section}.md", section, rows, machine, load)
     return 0
+
+
+def write_markdown(path: Path, section: str, rows: list[str], machine: str, load: float) -> None:
+    """One section's tables as a page of the docs, headed by how, when and where they were measured."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"<!-- written by `python -m benchmarks --only {section} --markdown {path.parent}`: "
+                    "run it again rather than edit -->\n"
+                    f"# Benchmark: {section}\n\n"
+                    f"Measured {time.strftime('%Y-%m-%d')} at commit `{commit.stdout.strip() or '?'}` on {machine}; "
+                    f"load average {load:.1f} when the section started.\n\n" + "\n".join(rows).rstrip() + "\n")
 
 
 if __name__ == "__main__":
