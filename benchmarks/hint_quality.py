@@ -24,6 +24,7 @@ import scipy.sparse.linalg as spla
 
 from colorization import color, propagate
 from colorization.hints import HintMap, hex_to_ab
+
 from . import hint_scenes
 
 ROOT = Path(__file__).resolve().parents[1]

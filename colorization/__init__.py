@@ -46,13 +46,13 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "KNOWN_SOURCES",
     "Adjustments",
     "Cancelled",
     "ColorizationError",
     "Colorizer",
     "HubSource",
     "InputError",
-    "KNOWN_SOURCES",
     "ModelFile",
     "ModelFiles",
     "ModelInvalidError",

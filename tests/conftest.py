@@ -12,14 +12,14 @@ os.environ.pop("COLORIZATION_MODEL", None)
 # change what later tests compute (tests of int8 pass precision= themselves)
 os.environ["COLORIZATION_PRECISION"] = "fp32"
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
+from support import models
 
-from colorization import Colorizer  # noqa: E402
-from benchmarks import architecture as arch  # noqa: E402
-from support import models  # noqa: E402
+from benchmarks import architecture as arch
+from colorization import Colorizer
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

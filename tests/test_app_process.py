@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
-
 from support.media import frame_times, make_clip
 from support.server import start_app_process, stop_app_process
 

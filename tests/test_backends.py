@@ -4,16 +4,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import models
 
-from colorization import Colorizer
 from benchmarks import architecture as arch
-from colorization import onnx_backend
+from colorization import Colorizer, onnx_backend
 from colorization.backends import BACKENDS, load_backend
-from colorization.opencv_backend import OpenCVBackend
 from colorization.caffe import Layer
 from colorization.fetch import resolve_model_files
 from colorization.onnx_backend import OnnxBackend
-from support import models
+from colorization.opencv_backend import OpenCVBackend
 
 
 def mixed_layers() -> list[Layer]:

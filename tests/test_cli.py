@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
 from support.media import frame_times, make_clip, streams
 
 ROOT = Path(__file__).resolve().parent.parent

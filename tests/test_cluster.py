@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from support.faults import dying_worker, pool_of
+from support.files import encode
+from support.media import audio_seconds, decode, frame_times, make_clip, streams
 
 from colorization import Adjustments, ColorizationError, Colorizer, InputError, cluster, pieces
 from colorization.cluster import ModelChoice
 from colorization.ffmpeg import count_frames, probe
 from colorization.video import VideoOptions, colorize_video
-from support.faults import dying_worker, pool_of
-from support.files import encode
-from support.media import audio_seconds, decode, frame_times, make_clip, streams
 
 ray = pytest.importorskip("ray", reason="the cluster extra: pip install 'colorization[cluster]'")
 pytestmark = pytest.mark.slow
@@ -63,8 +63,9 @@ def test_photos_on_the_cluster_are_the_one_machine_files_byte_for_byte(address, 
 @pytest.fixture(scope="module")
 def film(tmp_path_factory):
     """10 s at 25 fps: a 60-frame shot, a 150-frame shot (longer than a 60-frame piece), a 40-frame shot."""
-    from benchmarks import synthetic
     from support.media import photo
+
+    from benchmarks import synthetic
 
     frames = []
     for name, count in (("astronaut", 60), ("coffee", 150), ("chelsea", 40)):

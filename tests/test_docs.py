@@ -31,9 +31,7 @@ def test_every_link_names_a_file_of_the_repository(page):
             continue
         path, _, anchor = target.partition("#")
         linked = (page.parent / path).resolve() if path else page
-        if not linked.is_file() or not linked.is_relative_to(ROOT):
-            broken.append(target)
-        elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+        if not linked.is_file() or not linked.is_relative_to(ROOT) or (anchor and linked.suffix == ".md" and anchor not in anchors(linked)):
             broken.append(target)
     assert not broken, f"{page.name} links to what does not exist: {broken}"
 

@@ -46,10 +46,11 @@ def test_photo_time_grows_with_render_size():
 
 
 def test_the_estimate_follows_the_motion_sampled_from_a_real_file(brightness_colorizer, tmp_path):
+    from support.media import photo
+
     from benchmarks import synthetic
     from colorization.ffmpeg import probe
     from colorization.video import sample_motion
-    from support.media import photo
 
     size = (320, 240)
     photos = [photo(p) for p in ("coffee", "chelsea", "astronaut")]

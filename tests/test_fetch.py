@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import models
+from support.hub import FakeHub
 
-from colorization import Colorizer, HubSource, ModelFile, ModelInvalidError, ModelUnavailableError
 from benchmarks import architecture as arch
+from colorization import Colorizer, HubSource, ModelFile, ModelInvalidError, ModelUnavailableError
 from colorization.caffe import write_caffemodel
 from colorization.fetch import resolve_model_files
 from colorization.model_files import PROTOTXT
-from support import models
-from support.hub import FakeHub
 
 ROOT = Path(__file__).resolve().parent.parent
 

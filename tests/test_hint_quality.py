@@ -4,13 +4,13 @@ and the benchmark's Levin 2004 baseline and Zhang et al. 2017 hint protocol, che
 
 import numpy as np
 import pytest
+from support import models
 
-from colorization import Colorizer, color, propagate
 from benchmarks import hint_quality, hint_scenes
 from benchmarks.hint_scenes import Scene
+from colorization import Colorizer, color, propagate
 from colorization.hints import HintMap, hex_to_ab
 from colorization.pipeline import Prediction
-from support import models
 
 
 @pytest.fixture(scope="module")

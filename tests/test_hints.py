@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from support import models
 
 from colorization import Adjustments, Colorizer, InputError
 from colorization.hints import MAX_POINTS, MAX_STROKES, from_layer, hex_to_ab, parse_hints
-from support import models
 
 BLUE = "#1e5aff"
 ORANGE = "#ff8a1e"

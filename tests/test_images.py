@@ -5,10 +5,10 @@ import time
 import numpy as np
 import pytest
 from PIL import Image, ImageCms
+from support.files import encode, png_declaring
 
 from colorization.errors import InputError
 from colorization.images import load_image, save_image
-from support.files import encode, png_declaring
 
 
 def test_16bit_png_is_scaled_not_clipped():

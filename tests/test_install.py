@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from support.hub import FakeHub
 from test_fetch import specs
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
-from colorization import color, keyframes, temporal
-from benchmarks import synthetic
 from support.media import photo
+
+from benchmarks import synthetic
+from colorization import color, keyframes, temporal
 
 SIZE = (224, 224)  # the network's input; flow is measured at half of it, colors at a quarter
 AB = (56, 56)

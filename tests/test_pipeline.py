@@ -5,10 +5,10 @@ import threading
 import cv2
 import numpy as np
 import pytest
-
-from colorization import Adjustments, Colorizer, InputError
-from benchmarks.architecture import POINTS_NAME, PROTOTXT_NAME, WEIGHTS_NAME
 from support import models
+
+from benchmarks.architecture import POINTS_NAME, PROTOTXT_NAME, WEIGHTS_NAME
+from colorization import Adjustments, Colorizer, InputError
 
 
 @pytest.mark.parametrize("level", [30, 118, 200])

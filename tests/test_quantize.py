@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import models
 
-from colorization import Colorizer, InputError, quantize
 from benchmarks import architecture as arch
+from colorization import Colorizer, InputError, quantize
 from colorization.caffe import Layer
 from colorization.fetch import resolve_model_files
-from support import models
 
 ROOT = Path(__file__).resolve().parent.parent
 

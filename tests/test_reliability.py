@@ -24,15 +24,15 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, PngImagePlugin
-
-from colorization import ColorizationError, Colorizer
-from benchmarks import synthetic
-from colorization.ffmpeg import ffmpeg_exe, probe
-from colorization.video import colorize_video
 from support import raw
 from support.files import encode, png_declaring
 from support.media import damaged_in_the_middle, lying_duration, make_clip, streams
 from support.server import running_app, start_app_process, stop_app_process
+
+from benchmarks import synthetic
+from colorization import ColorizationError, Colorizer
+from colorization.ffmpeg import ffmpeg_exe, probe
+from colorization.video import colorize_video
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -484,6 +484,7 @@ class Gate:
 def test_photos_and_films_wait_in_separate_rooms(fixed_colorizer, tmp_path):
     """A burst of photos fills the photo room; the next photo hears why; a film still gets through."""
     from support.server import serving
+
     from webapp.handlers import ColorizeApp
     from webapp.limits import AppLimits
 
@@ -540,6 +541,7 @@ def test_load_rooms_memory_and_no_leftover_files(fixed_colorizer, tmp_path, monk
     """16 photo and 2 film callers at once against rooms of 2+3 photos and 1+1 films: every accepted
     job is right, the rest hear why, memory stays bounded, and no upload or result outlives its time."""
     from support.server import serving
+
     from webapp.handlers import ColorizeApp
     from webapp.limits import AppLimits
 

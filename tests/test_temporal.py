@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-
-from colorization import temporal
-from benchmarks import metrics, synthetic
 from support.media import photo
+
+from benchmarks import metrics, synthetic
+from colorization import temporal
 
 AB = (56, 56)
 

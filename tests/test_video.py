@@ -6,10 +6,6 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-
-from colorization import Adjustments, Cancelled, InputError, OutputError, color
-from colorization.ffmpeg import ffmpeg_exe, probe
-from colorization.video import VideoLimits, colorize_video
 from support.media import (
     audio_seconds,
     damaged_in_the_middle,
@@ -20,6 +16,10 @@ from support.media import (
     make_clip,
     streams,
 )
+
+from colorization import Adjustments, Cancelled, InputError, OutputError, color
+from colorization.ffmpeg import ffmpeg_exe, probe
+from colorization.video import VideoLimits, colorize_video
 
 pytestmark = pytest.mark.slow  # every test here encodes real MP4 files
 
@@ -223,8 +223,9 @@ def test_audio_only_file_is_refused(brightness_colorizer, tmp_path):
 
 
 def test_sound_that_outlasts_the_picture_is_not_damage(brightness_colorizer, tmp_path):
-    from benchmarks import synthetic
     from support.media import photo
+
+    from benchmarks import synthetic
 
     frames = [synthetic.to_gray(f) for f in synthetic.camera_move(photo("coffee"), 25, (160, 120))]
     source = synthetic.write_video(tmp_path / "long-sound.mp4", frames, 25, (160, 120), audio_seconds=2.0)
@@ -234,8 +235,9 @@ def test_sound_that_outlasts_the_picture_is_not_damage(brightness_colorizer, tmp
 
 
 def test_audio_browsers_cannot_play_is_encoded_to_aac(brightness_colorizer, tmp_path):
-    from benchmarks import synthetic
     from support.media import photo
+
+    from benchmarks import synthetic
 
     frames = [synthetic.to_gray(f) for f in synthetic.camera_move(photo("coffee"), 10, (160, 120))]
     silent = synthetic.write_video(tmp_path / "silent.mp4", frames, 25, (160, 120))
