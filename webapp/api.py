@@ -37,8 +37,13 @@ def _documented(method):
 def serve(endpoint, components: dict[str, gr.components.Component], outputs: list) -> None:
     """Make `endpoint` public under its own name, its inputs the components named like its parameters, in its
     signature's order (the order `gradio_client` callers rely on). Handlers see file values as sent and check
-    them themselves (`webapp.uploads`)."""
+    them themselves (`webapp.uploads`). A component without its parameter (a new row of the controls table)
+    stops the page from being built, with the fix in its words."""
     names = [name for name in inspect.signature(endpoint).parameters if name in components]
+    missing = [name for name in components if name not in names]
+    if missing:
+        raise TypeError(f"{endpoint.__name__} has no parameter for {', '.join(missing)}: add it after the last one, "
+                        "with the table's default (the order is public)")
     gr.Button(visible=False).click(endpoint, [components[name] for name in names], outputs,
                                    api_name=endpoint.__name__, preprocess=False)
 

@@ -257,7 +257,7 @@ def build(state: AppState, api: PublicApi) -> None:
         # events: the inputs by name (the handlers' `page`), the color controls from the table
         named = {"image": image_in, **colors, "render_size": render_size}
         serve(api.colorize_image, {**named, "hints": hints}, [slider, download])
-        serve(api.colorize_batch, {**named, "files": many_in}, [many_out])
+        serve(api.colorize_batch, {"files": many_in, **colors, "render_size": render_size}, [many_out])
         shows = {"photo": photo, **colors, "painted": hint_painter}
         painted = [slider, download, photo, render_size, hint_painter]
         downloaded = dict(fn=handlers.on_download, inputs_kwargs=shows, outputs=[download], trigger_mode="always_last",
