@@ -18,7 +18,7 @@ from . import fields
 
 COLOR = controls.COLOR  # the color controls: fields of `Adjustments`
 FILM_ONLY = tuple(c for c in controls.FILM if c not in controls.PHOTO)  # a film's own options: fields of VideoOptions
-VIDEO = (*FILM_ONLY, controls.RENDER_SIZE)  # what the video tab's estimate follows
+VIDEO = (*FILM_ONLY, controls.RENDER_SIZE)  # a film's settings besides the colors (the estimate follows them)
 
 
 def adjustments(values: Mapping[str, Any]) -> Adjustments:
@@ -28,8 +28,13 @@ def adjustments(values: Mapping[str, Any]) -> Adjustments:
 
 def video_options(values: Mapping[str, Any], adjusted: Adjustments) -> VideoOptions:
     """A film's options as sent (its own rows and the render size), each checked against the controls table."""
-    rows = (*FILM_ONLY, controls.RENDER_SIZE)
-    return VideoOptions(adjusted, **{control.name: control.check(values[control.name]) for control in rows})
+    return VideoOptions(adjusted, **{control.name: control.check(values[control.name]) for control in VIDEO})
+
+
+def library_keywords(options: VideoOptions) -> dict[str, Any]:
+    """A film's options as `colorization.video.colorize_video` takes them: one keyword per row, by its name
+    (the library calls `keyframes` `keyframe_interval`)."""
+    return {("keyframe_interval" if c.name == "keyframes" else c.name): getattr(options, c.name) for c in VIDEO}
 
 
 def as_shown(values: Mapping[str, Any], rows=COLOR) -> tuple[dict[str, float] | None, list]:
