@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorization import Colorizer
+from colorization import Colorizer, controls
 from colorization.film_hints import parse_film_hints
 from support import models
 from support.media import decode, make_clip
@@ -19,7 +19,8 @@ from webapp.uploads import upload_folder
 from webapp.video_tab import VideoPage
 
 BLUE = "#2b5fd9"
-PLAIN = {"intensity": 1.0, "saturation": 1.0, "hue": 0.0}  # the color controls as the page sends them
+PLAIN = {control.name: control.default for control in controls.COLOR}  # the color controls, as the page sends them
+FILM = {control.name: control.default for control in controls.FILM}  # and a film's options (8 keyframes, 224)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
     assert blue_left(preview["value"][1]) > 15 and blue_left(shown(back)) > 15
     films = VideoPage(editing.state)
     for run in (films.on_video_try, films.on_video_run):
-        video, _ = run(video=film, **PLAIN, smoothing=0.85, keyframes=8, render_size=224, hints=hints)
+        video, _ = run(video=film, **FILM, hints=hints)
         frames = decode(Path(video["value"]))
         blue = [(f[..., 2].astype(int) - f[..., 0].astype(int))[:, : f.shape[1] // 3].mean() for f in frames]
         assert min(blue[:12]) > 10 and max(abs(b) for b in blue[12:]) < 2  # the whole first shot, not the second
@@ -98,7 +99,7 @@ def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
     assert hints2 == [] and "No frame" in listing
     assert picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # the frame shown loses its strokes
     assert np.ptp(shown(picture).astype(int), axis=2).max() <= 8 and blue_left(preview[1]) < 2
-    video, _ = films.on_video_run(video=film, **PLAIN, smoothing=0.85, keyframes=8, render_size=224, hints=hints2)
+    video, _ = films.on_video_run(video=film, **FILM, hints=hints2)
     assert max(np.ptp(f.astype(int), axis=2).max() for f in decode(Path(video["value"]))) <= 3
 
 

@@ -13,7 +13,7 @@ import pytest
 from colorization.ffmpeg import NOT_A_CONTAINER
 from PIL import Image
 
-from colorization import InputError
+from colorization import InputError, controls
 from webapp import painter
 from webapp.fields import field
 from webapp.gallery_tab import Gallery
@@ -24,8 +24,8 @@ from webapp.video_tab import VideoPage
 
 CAT = {"path": str(EXAMPLES / "images" / "chelsea.png")}
 SKIP = gr.skip()
-PLAIN = {"intensity": 1.0, "saturation": 1.0, "hue": 0.0}  # the color controls as the page sends them
-FILM = {**PLAIN, "smoothing": 0.85, "keyframes": 8, "render_size": 224}
+PLAIN = {control.name: control.default for control in controls.COLOR}  # the color controls, as the page sends them
+FILM = {control.name: control.default for control in controls.FILM}  # and a film's options
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,8 @@ def handlers(state) -> ImagePage:
 
 def shows(ref, painted, intensity=1.0, saturation=1.0, hue=0.0, **more) -> dict:
     """The inputs of the events that render what the page shows, by name as the page sends them."""
-    return {"photo": ref, "intensity": intensity, "saturation": saturation, "hue": hue, "painted": painted, **more}
+    return {"photo": ref, **PLAIN, "intensity": intensity, "saturation": saturation, "hue": hue, "painted": painted,
+            **more}
 
 
 def visitor(name: str):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorization import Cancelled, InputError
+from colorization import Cancelled, InputError, controls
 from support import models
 from webapp import texts
 from webapp.guard import localize, names_a_link
@@ -25,7 +25,7 @@ from webapp.sweep import sweep
 from webapp.uploads import NOT_AVAILABLE, upload_folder, upload_path
 
 
-PLAIN = {"intensity": 1.0, "saturation": 1.0, "hue": 0.0}  # the color controls as the page sends them
+PLAIN = {control.name: control.default for control in controls.COLOR}  # the color controls, as the page sends them
 
 
 @pytest.fixture(scope="module")
