@@ -39,15 +39,15 @@ def _serve(colorizer: Colorizer):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     import app
-    from webapp.handlers import ColorizeApp
     from webapp.limits import AppLimits
+    from webapp.state import AppState
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    handlers = ColorizeApp(colorizer, None, AppLimits())
-    demo = app.build_app(handlers)
-    app.launch(demo, handlers.limits, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+    state = AppState(colorizer, None, AppLimits())
+    demo = app.build_app(state)
+    app.launch(demo, state.limits, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
                quiet=True, mcp_server=False)
     return f"http://127.0.0.1:{port}/", demo.close
 

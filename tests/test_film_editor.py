@@ -9,22 +9,25 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorization import Colorizer
+from colorization import Colorizer, controls
 from colorization.film_hints import parse_film_hints
 from support import models
 from support.media import decode, make_clip
 from webapp.film_editor import FilmEditor
-from webapp.handlers import ColorizeApp
+from webapp.state import AppState
 from webapp.uploads import upload_folder
+from webapp.video_tab import VideoPage
 
 BLUE = "#2b5fd9"
+PLAIN = {control.name: control.default for control in controls.COLOR}  # the color controls, as the page sends them
+FILM = {control.name: control.default for control in controls.FILM}  # and a film's options (8 keyframes, 224)
 
 
 @pytest.fixture(scope="module")
 def editing(tmp_path_factory):
     neutral = Colorizer.from_pretrained(models.fixed_color_model(tmp_path_factory.mktemp("neutral"), ab=(0, 0)),
                                         backend="opencv")
-    return FilmEditor(ColorizeApp(neutral))
+    return FilmEditor(AppState(neutral))
 
 
 @pytest.fixture(scope="module")
@@ -59,59 +62,61 @@ def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
     slider, hints, listing, choice, picture, frame = editing.on_film(film)
     assert slider["maximum"] == pytest.approx(0.96, abs=0.01) and hints == [] and "No frame" in listing
     assert picture["value"] == {"photo": None, "strokes": []} and picture["background"] == "" and frame is None
-    preview, picture, frame = editing.on_moment(film, 0.2, 1.0, 1.0, 0.0, 224, [])
+    preview, picture, frame = editing.on_moment(video=film, moment=0.2, **PLAIN, render_size=224, hints=[])
     assert frame["time"] == pytest.approx(5.5 / 25)  # the frame shown at 0.2 s is frame 5
     assert picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # the painter starts on this frame
     before, after = preview["value"]
     assert np.ptp(after.astype(int), axis=2).max() <= 2  # the neutral network: gray until painted
     assert np.ptp(shown(picture).astype(int), axis=2).max() <= 8  # the painter shows the same gray frame
-    picture, (before, after), hints, listing, choice = editing.on_paint(frame, painted(frame, LEFT), [], 1.0, 1.0, 0.0)
+    picture, (before, after), hints, listing, choice = editing.on_paint(frame=frame, painter=painted(frame, LEFT),
+                                                                        hints=[], **PLAIN)
     assert blue_left(after) > 15 and blue_left(shown(picture)) > 15  # the preview and the painter show the blue
     assert "value" not in picture  # the painter keeps its strokes
     assert hints == [{"time": frame["time"], **LEFT}] and parse_film_hints(hints)[0].time == frame["time"]
     assert "0.22 s (1 stroke)" in listing and choice["choices"] == ["0.220"]
     second = {"points": [[0.9, 0.9]], "color": "#c8382e", "size": 0.05}
-    *_, twice, listing, _ = editing.on_paint(frame, painted(frame, LEFT, second), hints, 1.0, 1.0, 0.0)
+    *_, twice, listing, _ = editing.on_paint(frame=frame, painter=painted(frame, LEFT, second), hints=hints, **PLAIN)
     assert len(twice) == 2 and "0.22 s (2 strokes)" in listing  # the frame's strokes replace its earlier ones
-    *_, undone, listing, _ = editing.on_paint(frame, painted(frame), twice, 1.0, 1.0, 0.0)
+    *_, undone, listing, _ = editing.on_paint(frame=frame, painter=painted(frame), hints=twice, **PLAIN)
     assert undone == [] and "No frame" in listing  # Clear (or undoing the last stroke) forgets the frame's hints
-    _, other, later = editing.on_moment(film, 0.7, 1.0, 1.0, 0.0, 224, hints)
+    _, other, later = editing.on_moment(video=film, moment=0.7, **PLAIN, render_size=224, hints=hints)
     assert other["value"]["strokes"] == []  # another frame: its own (no) strokes, nothing to undo
-    *_, both, listing, _ = editing.on_paint(later, painted(later, second), hints, 1.0, 1.0, 0.0)
+    *_, both, listing, _ = editing.on_paint(frame=later, painter=painted(later, second), hints=hints, **PLAIN)
     assert len(both) == 2 and "0.22 s (1 stroke), 0.70 s (1 stroke)" in listing
-    preview, back, _ = editing.on_moment(film, 0.2, 1.0, 1.0, 0.0, 224, hints)
+    preview, back, _ = editing.on_moment(video=film, moment=0.2, **PLAIN, render_size=224, hints=hints)
     assert back["value"]["strokes"] == [LEFT]  # back on the painted frame: its stroke, to undo or add to
     assert blue_left(preview["value"][1]) > 15 and blue_left(shown(back)) > 15
-    for run in (editing.app.on_video_try, editing.app.on_video_run):
-        video, _ = run(film, 1.0, 1.0, 0.0, 0.85, 8, 224, hints)
+    films = VideoPage(editing.state)
+    for run in (films.on_video_try, films.on_video_run):
+        video, _ = run(video=film, **FILM, hints=hints)
         frames = decode(Path(video["value"]))
         blue = [(f[..., 2].astype(int) - f[..., 0].astype(int))[:, : f.shape[1] // 3].mean() for f in frames]
         assert min(blue[:12]) > 10 and max(abs(b) for b in blue[12:]) < 2  # the whole first shot, not the second
-    kept, listing, choice, picture, preview = editing.on_remove(both, "0.700", frame, 1.0, 1.0, 0.0)
+    kept, listing, choice, picture, preview = editing.on_remove(hints=both, choice="0.700", frame=frame, **PLAIN)
     assert kept == [hints[0]] and choice["choices"] == ["0.220"]  # another frame than the one shown
     assert picture == gr.skip() and preview == gr.skip()  # the frame shown keeps its strokes
-    hints2, listing, choice, picture, preview = editing.on_remove(kept, "0.220", frame, 1.0, 1.0, 0.0)
+    hints2, listing, choice, picture, preview = editing.on_remove(hints=kept, choice="0.220", frame=frame, **PLAIN)
     assert hints2 == [] and "No frame" in listing
     assert picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # the frame shown loses its strokes
     assert np.ptp(shown(picture).astype(int), axis=2).max() <= 8 and blue_left(preview[1]) < 2
-    video, _ = editing.app.on_video_run(film, 1.0, 1.0, 0.0, 0.85, 8, 224, hints2)
+    video, _ = films.on_video_run(video=film, **FILM, hints=hints2)
     assert max(np.ptp(f.astype(int), axis=2).max() for f in decode(Path(video["value"]))) <= 3
 
 
 def test_strokes_of_another_frame_change_nothing_and_bad_strokes_are_refused(editing, film):
-    _, _, frame = editing.on_moment(film, 0.0, 1.0, 1.0, 0.0, 224, [])
+    _, _, frame = editing.on_moment(video=film, moment=0.0, **PLAIN, render_size=224, hints=[])
     kept = [{"time": 0.5, **LEFT}]
-    picture, preview, hints, _, _ = editing.on_paint(frame, {"photo": "another-frame", "strokes": [LEFT]}, kept,
-                                                     1.0, 1.0, 0.0)
+    picture, preview, hints, _, _ = editing.on_paint(frame=frame, painter={"photo": "another-frame", "strokes": [LEFT]},
+                                                     hints=kept, **PLAIN)
     assert hints == kept and "value" not in picture and "background" not in picture  # a late stroke: no change
-    _, _, hints, _, _ = editing.on_paint(None, painted(frame, LEFT), kept, 1.0, 1.0, 0.0)
+    _, _, hints, _, _ = editing.on_paint(frame=None, painter=painted(frame, LEFT), hints=kept, **PLAIN)
     assert hints == kept  # no moment picked yet
     here = [{"time": frame["time"], **LEFT}]
 
     def refused(value: dict, hints: list, reason: str) -> None:
         """Said in a sentence; the film's hints stay, and the painter goes back to the frame's kept strokes."""
         with pytest.warns(UserWarning, match=reason):
-            picture, _, after, _, _ = editing.on_paint(frame, painted(frame, value), hints, 1.0, 1.0, 0.0)
+            picture, _, after, _, _ = editing.on_paint(frame=frame, painter=painted(frame, value), hints=hints, **PLAIN)
         assert after == hints
         assert picture["value"] == {"photo": frame["ref"].key,
                                     "strokes": [LEFT] if any(h["time"] == frame["time"] for h in hints) else []}

@@ -111,16 +111,17 @@ def test_the_command_line_builds_int8_on_first_use_and_auto_follows_the_verdict(
 
 @pytest.mark.slow
 def test_the_app_swaps_in_int8_when_its_background_check_passes(tmp_path, monkeypatch):
-    from webapp.handlers import ColorizeApp
+    from webapp.int8_upgrade import check_int8_in_background
+    from webapp.state import AppState
 
     monkeypatch.setenv("COLORIZATION_PRECISION", "auto")
     shutil.copytree(fresh(tmp_path / "src", "fixed"), tmp_path / "model")
     colorizer = Colorizer.from_pretrained(tmp_path / "model")
     assert colorizer.precision == "fp32"  # nothing checked yet: serve fp32 at once
-    app = ColorizeApp(colorizer)
-    worker = app.check_int8_in_background(time_limit=120)
+    state = AppState(colorizer)
+    worker = check_int8_in_background(state, time_limit=120)
     worker.join(180)
-    assert colorizer.precision == "int8" and app.speeds.network > 0
+    assert colorizer.precision == "int8" and state.speeds.network > 0
     assert quantize.cached(colorizer.files)[1].passed
 
 

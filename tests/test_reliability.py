@@ -484,12 +484,11 @@ class Gate:
 def test_photos_and_films_wait_in_separate_rooms(fixed_colorizer, tmp_path):
     """A burst of photos fills the photo room; the next photo hears why; a film still gets through."""
     from support.server import serving
-
-    from webapp.handlers import ColorizeApp
+    from webapp.state import AppState
     from webapp.limits import AppLimits
 
     gate = Gate(fixed_colorizer)
-    handlers = ColorizeApp(gate, limits=AppLimits(image_workers=1, image_waiting=2, video_workers=1, video_waiting=1))
+    state = AppState(gate, limits=AppLimits(image_workers=1, image_waiting=2, video_workers=1, video_waiting=1))
     photo, clip = gray_png(tmp_path / "p.png"), make_clip(tmp_path / "f.mp4", frames_per_shot=4)
     results: dict[int, object] = {}
 
@@ -500,14 +499,14 @@ def test_photos_and_films_wait_in_separate_rooms(fixed_colorizer, tmp_path):
         except Exception as exc:  # checked below
             results[number] = exc
 
-    with serving(handlers) as (url, _):
+    with serving(state) as (url, _):
         callers = [threading.Thread(target=call, args=(n, url, photo, "/colorize_image")) for n in range(3)]
         for caller in callers:
             caller.start()
         deadline = time.monotonic() + 60
-        while handlers.image_room.occupancy != (1, 2) and time.monotonic() < deadline:
+        while state.image_room.occupancy != (1, 2) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert handlers.image_room.occupancy == (1, 2)
+        assert state.image_room.occupancy == (1, 2)
         call(3, url, photo, "/colorize_image")
         assert isinstance(results[3], AppError) and "The photo queue is full (1 running, 2 waiting)" in str(results[3])
         call(4, url, clip, "/colorize_video")  # the films' room is free: it runs while photos wait
@@ -516,7 +515,7 @@ def test_photos_and_films_wait_in_separate_rooms(fixed_colorizer, tmp_path):
         for caller in callers:
             caller.join(timeout=120)
         assert all(np.asarray(Image.open(results[n][1])).shape == (20, 30, 3) for n in range(3))
-        assert handlers.image_room.occupancy == (0, 0)
+        assert state.image_room.occupancy == (0, 0)
         assert_normal_photo_works(url)
 
 
@@ -541,8 +540,7 @@ def test_load_rooms_memory_and_no_leftover_files(fixed_colorizer, tmp_path, monk
     """16 photo and 2 film callers at once against rooms of 2+3 photos and 1+1 films: every accepted
     job is right, the rest hear why, memory stays bounded, and no upload or result outlives its time."""
     from support.server import serving
-
-    from webapp.handlers import ColorizeApp
+    from webapp.state import AppState
     from webapp.limits import AppLimits
 
     clip = make_clip(tmp_path / "film.mp4", frames_per_shot=10)
@@ -571,7 +569,7 @@ def test_load_rooms_memory_and_no_leftover_files(fixed_colorizer, tmp_path, monk
     gate = Gate(fixed_colorizer)
     limits = AppLimits(image_workers=2, image_waiting=3, video_workers=1, video_waiting=1, keep_results_seconds=15,
                        photo_jobs_per_client=100, video_jobs_per_client=100)  # every caller here is 127.0.0.1
-    with serving(ColorizeApp(gate, limits=limits)) as (url, _):
+    with serving(AppState(gate, limits=limits)) as (url, _):
         own = _files_under(server_cache)  # the page's own files (examples and their copies), kept on purpose
         sampler = threading.Thread(target=sample)
         sampler.start()
@@ -719,14 +717,14 @@ def test_messages_name_no_internals_and_the_log_gets_one_line_per_refusal(app_cl
 
 
 def test_a_bug_reaches_the_visitor_as_an_id_and_the_log_as_a_traceback(fixed_colorizer, tmp_path, caplog, monkeypatch):
-    from webapp.handlers import ColorizeApp
+    from webapp import jobs
 
     def broken(*args, **kwargs):
         raise RuntimeError("internal detail: the tensor shape was wrong")
 
     caplog.set_level("INFO", logger="colorization.app")
     with running_app(fixed_colorizer) as (url, _):
-        monkeypatch.setattr(ColorizeApp, "_save_png", broken)
+        monkeypatch.setattr(jobs, "save_png", broken)
         client = Client(url, verbose=False, download_files=str(tmp_path / "d"))
         with pytest.raises(AppError) as failed:
             client.predict(handle_file(gray_png(tmp_path / "p.png")), api_name="/colorize_image")

@@ -12,7 +12,7 @@ from PIL import Image
 from support import raw
 from support.server import serving
 from test_safety_jobs import PHOTO_SETTINGS, call_as, file_value, in_uploads
-from webapp.handlers import ColorizeApp
+from webapp.state import AppState
 from webapp.limits import AppLimits
 
 A, B, C = "203.0.113.5", "198.51.100.7", "192.0.2.9"
@@ -40,10 +40,10 @@ def stored(folder, name: str) -> list:
 def test_uploads_past_a_client_s_share_are_refused_and_not_stored(fixed_colorizer, tmp_path, monkeypatch):
     cache = tmp_path / "server-cache"
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
-    handlers = ColorizeApp(fixed_colorizer, limits=AppLimits(disk_per_client_mb=1, disk_total_mb=100))
+    state = AppState(fixed_colorizer, limits=AppLimits(disk_per_client_mb=1, disk_total_mb=100))
     photo = noise_png(830)  # about 700 KB
     assert 600_000 < len(photo) < 1 << 20
-    with serving(handlers) as (url, _):
+    with serving(state) as (url, _):
         assert upload(url, "first.png", photo, A).status_code == 200
         said = upload(url, "second.png", photo, A)
         assert said.status_code == 413 and said.json()["detail"] == (
@@ -65,9 +65,9 @@ def test_uploads_past_a_client_s_share_are_refused_and_not_stored(fixed_colorize
 
 def test_the_server_s_total_is_shared_by_every_address(fixed_colorizer, tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
-    handlers = ColorizeApp(fixed_colorizer, limits=AppLimits(disk_per_client_mb=100, disk_total_mb=1))
+    state = AppState(fixed_colorizer, limits=AppLimits(disk_per_client_mb=100, disk_total_mb=1))
     photo = noise_png(830)
-    with serving(handlers) as (url, _):
+    with serving(state) as (url, _):
         assert upload(url, "first.png", photo, A).status_code == 200
         said = upload(url, "second.png", photo, B)
         assert said.status_code == 413 and said.json()["detail"].startswith(
@@ -76,10 +76,10 @@ def test_the_server_s_total_is_shared_by_every_address(fixed_colorizer, tmp_path
 
 def test_results_count_against_the_share_and_work_stops_when_it_is_used_up(fixed_colorizer, tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
-    handlers = ColorizeApp(fixed_colorizer, limits=AppLimits(disk_per_client_mb=1, disk_total_mb=100))
+    state = AppState(fixed_colorizer, limits=AppLimits(disk_per_client_mb=1, disk_total_mb=100))
     source = tmp_path / "noise.png"
     source.write_bytes(noise_png(600, seed=1))
-    with serving(handlers) as (url, demo):
+    with serving(state) as (url, demo):
         index = raw.fn_index(demo, "colorize_image")
         value = file_value(in_uploads(source, "noise.png"))  # placed, not uploaded: only results are charged
         answers = [call_as(url, index, [value, *PHOTO_SETTINGS, None], f"disk{n}", A) for n in range(3)]

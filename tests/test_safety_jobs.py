@@ -19,7 +19,7 @@ from colorization.ffmpeg import probe
 from support import raw
 from support.media import make_clip
 from support.server import serving
-from webapp.handlers import ColorizeApp
+from webapp.state import AppState
 from webapp.limits import AppLimits
 from webapp.sweep import sweep
 from webapp.uploads import upload_folder
@@ -80,17 +80,17 @@ def wait_for(condition, seconds: float = 60) -> None:
 def test_a_sweep_while_a_job_waits_and_works_leaves_its_folder(fixed_colorizer, tmp_path, monkeypatch, event):
     """The probe's case: a job's (still empty) folder older than the sweep's minute, swept mid-job."""
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
-    handlers = ColorizeApp(fixed_colorizer)
+    state = AppState(fixed_colorizer)
     if event == "colorize_video":
         source = in_uploads(make_clip(tmp_path / "film.mp4", frames_per_shot=4, audio=False), "film.mp4")
-        room, data = handlers.video_room, [file_value(source), *VIDEO_SETTINGS, None]
+        room, data = state.video_room, [file_value(source), *VIDEO_SETTINGS, None]
     else:
         photo = tmp_path / "p.png"
         Image.new("L", (30, 20), 90).save(photo)
-        room, data = handlers.image_room, [[file_value(in_uploads(photo, "p.png"))], *PHOTO_SETTINGS]
+        room, data = state.image_room, [[file_value(in_uploads(photo, "p.png"))], *PHOTO_SETTINGS]
     before = set(upload_folder().glob("colorize-*"))
     answers = []
-    with serving(handlers) as (url, demo):
+    with serving(state) as (url, demo):
         with room_held(room):
             caller = threading.Thread(target=lambda: answers.append(raw.call(url, raw.fn_index(demo, event), data)))
             caller.start()
@@ -116,29 +116,29 @@ def photo_app(fixed_colorizer, tmp_path, monkeypatch):
     """A served app with one photo worker, recording how many photo jobs were inside the room whenever
     a full-size render or a PNG encode ran."""
     import colorization.pipeline as pipeline
-    import webapp.handlers as handlers_module
+    import webapp.jobs as jobs_module
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
-    handlers = ColorizeApp(fixed_colorizer, limits=AppLimits(image_workers=1))
+    state = AppState(fixed_colorizer, limits=AppLimits(image_workers=1))
     seen: list[tuple[str, int]] = []
-    render, save = pipeline.Prediction.render, handlers_module.save_image
+    render, save = pipeline.Prediction.render, jobs_module.save_image
 
     def watched_render(self, *args, **kwargs):
-        seen.append(("render", handlers.image_room.occupancy[0]))
+        seen.append(("render", state.image_room.occupancy[0]))
         return render(self, *args, **kwargs)
 
     def watched_save(*args, **kwargs):
-        seen.append(("encode", handlers.image_room.occupancy[0]))
+        seen.append(("encode", state.image_room.occupancy[0]))
         return save(*args, **kwargs)
 
     monkeypatch.setattr(pipeline.Prediction, "render", watched_render)
-    monkeypatch.setattr(handlers_module, "save_image", watched_save)
-    with serving(handlers) as (url, demo):
-        yield url, demo, handlers, seen
+    monkeypatch.setattr(jobs_module, "save_image", watched_save)
+    with serving(state) as (url, demo):
+        yield url, demo, state, seen
 
 
 def test_the_full_size_render_and_png_encode_happen_inside_the_photo_room(photo_app, tmp_path):
-    url, demo, handlers, seen = photo_app
+    url, demo, state, seen = photo_app
     photo = tmp_path / "p.png"
     Image.fromarray(np.linspace(0, 255, 64 * 48, dtype=np.uint8).reshape(48, 64)).save(photo)
     uploaded = file_value(in_uploads(photo, "p.png"))
@@ -155,13 +155,13 @@ def test_the_full_size_render_and_png_encode_happen_inside_the_photo_room(photo_
         encodes = event in ("colorize_image", "on_download")  # the page's PNG is made by on_download alone
         assert {kind for kind, _ in seen} >= ({"render", "encode"} if encodes else {"render"}), event
         assert all(inside == 1 for _, inside in seen), (event, seen)  # never outside the room
-    assert handlers.image_room.occupancy == (0, 0)
+    assert state.image_room.occupancy == (0, 0)
 
 
 def test_a_painter_value_of_thousands_of_strokes_does_no_work(photo_app, tmp_path):
     """The page's painter sends strokes in the API's hints format; more than the hints allow is dropped before
     any render (the page keeps what it shows), and what the painter really sends renders in the photo room."""
-    url, demo, handlers, seen = photo_app
+    url, demo, state, seen = photo_app
     photo = tmp_path / "p.png"
     Image.new("L", (64, 48), 90).save(photo)
     uploaded = file_value(in_uploads(photo, "p.png"))
@@ -217,14 +217,14 @@ def test_jobs_whose_result_nobody_reads_leave_the_line_and_never_run(fixed_color
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
     limits = AppLimits(image_workers=1, image_waiting=20, photo_jobs_per_client=100, unread_seconds=3.0)
-    handlers = ColorizeApp(fixed_colorizer, limits=limits)
+    state = AppState(fixed_colorizer, limits=limits)
     uploaded = gray_photo(tmp_path)
     answers: list = []
-    with serving(handlers) as (url, demo):
+    with serving(state) as (url, demo):
         calls = fixed_colorizer.network_calls  # after the page was built (it colorizes the gallery's first photo)
         index = raw.fn_index(demo, "colorize_image")
         data = [uploaded, *PHOTO_SETTINGS, None]
-        with room_held(handlers.image_room), httpx.Client(timeout=30) as http:
+        with room_held(state.image_room), httpx.Client(timeout=30) as http:
             for n in range(16):
                 joined = http.post(f"{url}gradio_api/queue/join", json={"data": data, "fn_index": index,
                                                                          "session_hash": f"unread{n:02d}"})
@@ -240,11 +240,11 @@ def test_jobs_whose_result_nobody_reads_leave_the_line_and_never_run(fixed_color
 
             caller = threading.Thread(target=by_call)
             caller.start()
-            wait_for(lambda: handlers.image_room.occupancy[1] >= 2)
+            wait_for(lambda: state.image_room.occupancy[1] >= 2)
             time.sleep(4)
-            wait_for(lambda: handlers.image_room.occupancy[1] == 2, 60)  # the 16 left, the 2 readers wait on
+            wait_for(lambda: state.image_room.occupancy[1] == 2, 60)  # the 16 left, the 2 readers wait on
             time.sleep(3)
-            assert handlers.image_room.occupancy[1] == 2
+            assert state.image_room.occupancy[1] == 2
         reader.join(60)
         caller.join(60)
         assert fixed_colorizer.network_calls == calls + 2  # only the two that were read ran
@@ -258,10 +258,10 @@ def test_jobs_whose_result_nobody_reads_leave_the_line_and_never_run(fixed_color
 def test_one_address_holds_at_most_its_places_in_a_room(fixed_colorizer, tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
     limits = AppLimits(image_workers=1, image_waiting=12, photo_jobs_per_client=2)
-    handlers = ColorizeApp(fixed_colorizer, limits=limits)
+    state = AppState(fixed_colorizer, limits=limits)
     uploaded = gray_photo(tmp_path)
     answers: dict[str, raw.Answer] = {}
-    with serving(handlers) as (url, demo):
+    with serving(state) as (url, demo):
         index = raw.fn_index(demo, "colorize_image")
         data = [uploaded, *PHOTO_SETTINGS, None]
 
@@ -270,14 +270,14 @@ def test_one_address_holds_at_most_its_places_in_a_room(fixed_colorizer, tmp_pat
             thread.start()
             return thread
 
-        with room_held(handlers.image_room):
+        with room_held(state.image_room):
             first = [visitor("a1", "203.0.113.5"), visitor("a2", "203.0.113.5")]
-            wait_for(lambda: handlers.image_room.occupancy[1] == 2)
+            wait_for(lambda: state.image_room.occupancy[1] == 2)
             third = call_as(url, index, data, "a3", "203.0.113.5")
             assert third.refused and third.error == ("You already have 2 photo jobs running or waiting; please wait "
                                                      "for one to finish."), third
             other = visitor("b1", "198.51.100.7")  # another address is not held back
-            wait_for(lambda: handlers.image_room.occupancy[1] == 3)
+            wait_for(lambda: state.image_room.occupancy[1] == 3)
         for thread in [*first, other]:
             thread.join(60)
         assert all(not answers[name].refused for name in ("a1", "a2", "b1")), answers
@@ -286,9 +286,9 @@ def test_one_address_holds_at_most_its_places_in_a_room(fixed_colorizer, tmp_pat
 
 def test_a_full_photo_room_does_not_lock_the_film_preview_out(fixed_colorizer, tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "server-cache"))
-    handlers = ColorizeApp(fixed_colorizer, limits=AppLimits(image_workers=1, image_waiting=0))
+    state = AppState(fixed_colorizer, limits=AppLimits(image_workers=1, image_waiting=0))
     film = file_value(in_uploads(make_clip(tmp_path / "film.mp4", frames_per_shot=4, audio=False), "film.mp4"))
-    with serving(handlers) as (url, demo), room_held(handlers.image_room):
+    with serving(state) as (url, demo), room_held(state.image_room):
         photo = raw.call(url, raw.fn_index(demo, "colorize_image"), [gray_photo(tmp_path), *PHOTO_SETTINGS, None])
         assert photo.refused and "The photo queue is full" in photo.error
         preview = raw.call(url, raw.fn_index(demo, "on_video_upload"), [film, *VIDEO_SETTINGS])

@@ -12,24 +12,39 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorization import Cancelled, InputError
+from colorization import Cancelled, InputError, controls
 from support import models
 from webapp import texts
 from webapp.guard import localize, names_a_link
-from webapp.handlers import EXAMPLES, ColorizeApp, render_size_cap
+from webapp.api import PublicApi
+from webapp.image_tab import ImagePage, render_size_cap
 from webapp.rooms import RoomFull, WaitingRoom
 from webapp.store import Photo, PhotoStore
+from webapp.state import EXAMPLES, AppState
 from webapp.sweep import sweep
 from webapp.uploads import NOT_AVAILABLE, upload_folder, upload_path
 
 
+PLAIN = {control.name: control.default for control in controls.COLOR}  # the color controls, as the page sends them
+
+
 @pytest.fixture(scope="module")
-def handlers(fixed_colorizer) -> ColorizeApp:
-    return ColorizeApp(fixed_colorizer)
+def state(fixed_colorizer) -> AppState:
+    return AppState(fixed_colorizer)
 
 
-def test_colorize_image_called_directly(handlers):
-    (before, after), png = handlers.colorize_image({"path": str(EXAMPLES / "images" / "coins.png")})
+@pytest.fixture(scope="module")
+def api(state) -> PublicApi:
+    return PublicApi(state)
+
+
+@pytest.fixture(scope="module")
+def page(state) -> ImagePage:
+    return ImagePage(state)
+
+
+def test_colorize_image_called_directly(api):
+    (before, after), png = api.colorize_image({"path": str(EXAMPLES / "images" / "coins.png")})
     assert before.shape == after.shape and before.dtype == after.dtype == np.uint8
     result = np.asarray(Image.open(png))
     assert result.shape[:2] == before.shape[:2] and Path(png).is_relative_to(upload_folder())
@@ -38,15 +53,15 @@ def test_colorize_image_called_directly(handlers):
     np.testing.assert_array_equal(result[10, 10], expected)
 
 
-def test_a_handler_refuses_a_server_path_with_the_same_words_whether_it_exists_or_not(handlers, tmp_path):
+def test_a_handler_refuses_a_server_path_with_the_same_words_whether_it_exists_or_not(api, page, tmp_path):
     real = tmp_path / "real.png"
     Image.new("L", (4, 4)).save(real)
     for value in ({"path": str(real)}, {"path": str(tmp_path / "missing.png")}, "/etc/passwd"):
         with pytest.raises(gr.Error) as refused:
-            handlers.on_upload(value, 1.0, 1.0, 0.0, 224)
+            page.on_upload(image=value, **PLAIN, render_size=224)
         assert refused.value.message == NOT_AVAILABLE
     with pytest.raises(gr.Error, match="Please upload a photo first"):
-        handlers.colorize_image(None)
+        api.colorize_image(None)
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -57,10 +72,10 @@ def test_a_handler_refuses_a_server_path_with_the_same_words_whether_it_exists_o
     ({"render_size": 224.5}, "render size must be a whole number"),
     ({"render_size": True}, "render size must be a whole number"),
 ])
-def test_bad_settings_are_refused_with_their_reason(handlers, bad, message):
+def test_bad_settings_are_refused_with_their_reason(api, bad, message):
     settings = {"intensity": 1.0, "saturation": 1.0, "hue": 0.0, "render_size": 224, **bad}
     with pytest.raises(gr.Error, match=message):
-        handlers.colorize_image({"path": str(EXAMPLES / "images" / "coins.png")}, **settings)
+        api.colorize_image({"path": str(EXAMPLES / "images" / "coins.png")}, **settings)
 
 
 def test_upload_path_follows_symlinks_out_and_refuses_them(tmp_path):
@@ -182,7 +197,7 @@ def test_the_gallery_cache_belongs_to_the_loaded_weights(fixed_colorizer, bright
 
     folders = set()
     for colorizer in (fixed_colorizer, brightness_colorizer):
-        app.build_app(ColorizeApp(colorizer))
+        app.build_app(AppState(colorizer))
         folders.add(os.environ["GRADIO_EXAMPLES_CACHE"])
         assert colorizer.files.weights_sha256[:12] in os.environ["GRADIO_EXAMPLES_CACHE"]
     assert len(folders) == 2
@@ -206,9 +221,9 @@ def test_the_page_says_which_weights_answer(fixed_colorizer):
     assert texts.model_status(None) == "Model: not loaded."
 
 
-def test_an_upload_fits_the_render_size_slider_and_tells_its_cost(handlers):
-    _, download, ref, slider, painted = handlers.on_upload({"path": str(EXAMPLES / "images" / "coins.png")},
-                                                          1.0, 1.0, 0.0, 1024)
+def test_an_upload_fits_the_render_size_slider_and_tells_its_cost(page):
+    _, download, ref, slider, painted = page.on_upload(image={"path": str(EXAMPLES / "images" / "coins.png")},
+                                                       **PLAIN, render_size=1024)
     width, height = Image.open(EXAMPLES / "images" / "coins.png").size
     assert slider["maximum"] == render_size_cap(width, height) == slider["value"] < 1024  # no larger than the photo
     assert "At 384: " in slider["info"] and "up to 384 for this photo" in slider["info"]
@@ -216,11 +231,11 @@ def test_an_upload_fits_the_render_size_slider_and_tells_its_cost(handlers):
     assert painted["value"] == {"photo": ref.key, "strokes": []}  # a new photo: no strokes, nothing to undo
     shown = Image.open(io.BytesIO(base64.b64decode(painted["background"].split(",", 1)[1])))
     assert shown.size == (width, height)
-    offered = handlers.on_download(ref, 1.0, 1.0, 0.0, painted["value"])
+    offered = page.on_download(photo=ref, **PLAIN, painted=painted["value"])
     assert offered["interactive"] and Path(offered["value"]).is_file()
 
 
-def test_the_batch_page_names_each_skipped_file_and_why(handlers, tmp_path):
+def test_the_batch_page_names_each_skipped_file_and_why(page, tmp_path):
     good = tmp_path / "good.png"
     Image.new("L", (12, 8), 90).save(good)
     bad = tmp_path / "bad.jpg"
@@ -233,7 +248,7 @@ def test_the_batch_page_names_each_skipped_file_and_why(handlers, tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
         uploaded.append({"path": str(target)})
-    archive, report = handlers.on_batch(uploaded, 1.0, 1.0, 0.0, 224)
+    archive, report = page.on_batch(files=uploaded, **PLAIN, render_size=224)
     archive = archive["value"]
     assert Path(archive).is_file()
     assert report == "**Skipped:**\n- bad.jpg: This file is not an image we can read (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)."

@@ -1,5 +1,5 @@
-"""The public demo's server side: handlers, upload safety, waiting rooms, per-photo state, sweeping.
+"""The public demo's server side: one module per tab, the public API, shared state, upload safety, rooms, sweeping.
 
-`app.py` (the Spaces entry point) holds the page's layout and wiring and nothing else; the
-library it serves is the `colorization` package, which knows nothing of Gradio.
+`app.py` (the Spaces entry point) holds the header, the footer and `main`, and calls each tab's `build`;
+the library it serves is the `colorization` package, which knows nothing of Gradio.
 """

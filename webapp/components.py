@@ -71,9 +71,15 @@ def slider(control: Control, elem_id: str, words: dict[str, str] | None = None) 
     return described(component, (words or {}).get(control.name, control.help), example=control.default)
 
 
-def color_sliders(prefix: str, words: dict[str, str]) -> tuple[gr.Slider, gr.Slider, gr.Slider]:
-    """Intensity, saturation and hue, with the library's ranges and defaults; `words`: `texts.parameters`."""
-    return tuple(slider(control, f"{prefix}-{control.name}", words) for control in controls.COLOR)
+def sliders(rows: tuple[Control, ...], prefix: str, words: dict[str, str]) -> dict[str, gr.Slider]:
+    """One slider per row of the controls table, by name, with the table's ranges and defaults; each one's id
+    is `prefix-name` (`video-render-size`); `words`: `texts.parameters`."""
+    return {control.name: slider(control, f"{prefix}-{control.name.replace('_', '-')}", words) for control in rows}
+
+
+def color_sliders(prefix: str, words: dict[str, str]) -> dict[str, gr.Slider]:
+    """The color controls (intensity, saturation, hue, and any row added to `controls.COLOR`), by name."""
+    return sliders(controls.COLOR, prefix, words)
 
 
 def render_size_slider(elem_id: str, words: dict[str, str]) -> gr.Slider:

@@ -18,8 +18,10 @@ from colorization.hints import Stroke
 from colorization.pipeline import fit_within
 from colorization.video import check_video
 
-from . import painter
-from .handlers import VIDEO_PREVIEW_SIZE, ColorizeApp, _adjustments, shown_to_visitors
+from . import painter, settings
+from .failures import shown_to_visitors
+from .jobs import VIDEO_PREVIEW_SIZE
+from .state import AppState
 from .store import Photo, PhotoRef
 from .uploads import upload_path
 
@@ -44,14 +46,16 @@ def describe(hints: list[dict]) -> tuple[str, list[str]]:
 
 
 class FilmEditor:
-    """Handlers of the video tab's hint painting, around the app's model and photo store."""
+    """Handlers of the video tab's hint painting, around the app's model and photo store. `page` holds an event's
+    inputs by name: `video`, `moment` (seconds), `frame` (the frame picked), `painter` (its strokes), `hints` (the
+    film's strokes so far), `choice` (a hinted frame's time), and each color control."""
 
-    def __init__(self, app: ColorizeApp) -> None:
-        self.app = app
+    def __init__(self, state: AppState) -> None:
+        self.state = state
 
     def _film(self, video: Any) -> tuple[Any, VideoInfo]:
-        path = upload_path(video, "a video", self.app.roots())
-        return path, check_video(path, self.app.limits.video)
+        path = upload_path(video, "a video", self.state.roots())
+        return path, check_video(path, self.state.limits.video)
 
     @shown_to_visitors
     def on_film(self, video: Any):
@@ -69,23 +73,23 @@ class FilmEditor:
         return text, gr.update(choices=choices, value=None)
 
     @shown_to_visitors
-    def on_moment(self, video: Any, seconds: float, intensity: float, saturation: float, hue: float,
-                  render_size: int, hints: list[dict] | None, progress: gr.Progress = gr.Progress()):
-        """The frame shown at `seconds`, colorized with its kept hints: in the preview, and in the painter (with
+    def on_moment(self, progress: gr.Progress = gr.Progress(), **page):
+        """The frame shown at the `moment`, colorized with its kept hints: in the preview, and in the painter (with
         that frame's strokes, so Undo reaches only into this frame's)."""
-        if video is None:
+        if page["video"] is None:
             return gr.skip(), painter.cleared(), None
-        path, info = self._film(video)
-        index = frame_at(max(0.0, float(seconds)), info)
+        state, render_size = self.state, int(page["render_size"])
+        path, info = self._film(page["video"])
+        index = frame_at(max(0.0, float(page["moment"])), info)
         frame = grab_frame(path, info, max(0.0, (index - 0.25) / float(info.fps)))
-        mine = self._strokes([h for h in hints or [] if frame_at(h["time"], info) == index])
-        adjustments = _adjustments(intensity, saturation, hue)
-        with self.app._in_room(self.app.image_room, progress):
-            prediction = self.app.model().predict(frame, int(render_size))
+        mine = self._strokes([h for h in page["hints"] or [] if frame_at(h["time"], info) == index])
+        adjustments = settings.adjustments(page)
+        with state.in_room(state.image_room, progress):
+            prediction = state.model().predict(frame, render_size)
             after = prediction.render(adjustments, VIDEO_PREVIEW_SIZE, mine)
             shown = prediction.render(adjustments, painter.SIDE, mine)
         photo = Photo(prediction, fit_within(frame, VIDEO_PREVIEW_SIZE), path.name)
-        ref = PhotoRef(self.app.photos.put(photo), path, int(render_size))
+        ref = PhotoRef(state.photos.put(photo), path, render_size)
         moment = (index + 0.5) / float(info.fps)
         return (gr.update(value=(photo.before, after), visible=True), painter.show(shown, ref.key, mine),
                 {"ref": ref, "time": moment})
@@ -95,19 +99,18 @@ class FilmEditor:
         return [s.stroke for s in parse_film_hints(hints)]
 
     @shown_to_visitors
-    def on_paint(self, frame: dict | None, painted: Any, hints: list[dict] | None, intensity: float,
-                 saturation: float, hue: float):
+    def on_paint(self, **page):
         """A stroke (or Undo, or Clear) in the painter: the frame's strokes replace that frame's in the film's list;
         the painter and the preview show the photo path's result, rendered from the kept prediction (no network).
         Strokes painted on another frame than the one picked change nothing."""
-        hints = hints or []
+        frame, painted, hints = page["frame"], page["painter"], page["hints"] or []
         ref = frame["ref"] if frame else None
         if ref is None or not isinstance(painted, dict) or painted.get("photo") != ref.key:
             return painter.unchanged(), gr.skip(), hints, *self._listing(hints)
-        photo = self.app.photos.get(ref.key)
+        photo = self.state.photos.get(ref.key)
         if photo is None:
             raise InputError("This frame is no longer on the server; please pick the moment again.")
-        adjustments = _adjustments(intensity, saturation, hue)
+        adjustments = settings.adjustments(page)
         moment = frame["time"]
         kept = [h for h in hints if abs(h["time"] - moment) > 1e-6]
         try:  # refused before waiting in line
@@ -120,26 +123,25 @@ class FilmEditor:
             gr.Warning(str(error))
             updated, reset = hints, True
             strokes = self._strokes([h for h in hints if abs(h["time"] - moment) <= 1e-6])
-        with self.app._in_room(self.app.preview_room, None):
+        with self.state.in_room(self.state.preview_room, None):
             after = photo.prediction.render(adjustments, VIDEO_PREVIEW_SIZE, strokes)
             shown = photo.prediction.render(adjustments, painter.SIDE, strokes)
         picture = painter.show(shown, ref.key, strokes) if reset else painter.show(shown)
         return picture, (photo.before, after), updated, *self._listing(updated)
 
     @shown_to_visitors
-    def on_remove(self, hints: list[dict] | None, choice: str | None, frame: dict | None = None,
-                  intensity: float = 1.0, saturation: float = 1.0, hue: float = 0.0):
+    def on_remove(self, **page):
         """Forget the hints of one frame (by its time); when it is the frame in the painter, the painter and the
         preview show it without them (and Undo has nothing left to take back)."""
-        hints = hints or []
+        hints, choice, frame = page["hints"] or [], page["choice"], page.get("frame")
         if choice:
             hints = [h for h in hints if f"{round(h['time'], 3):.3f}" != choice]
         ref = frame["ref"] if frame else None
-        photo = self.app.photos.get(ref.key) if ref is not None and choice else None
+        photo = self.state.photos.get(ref.key) if ref is not None and choice else None
         if photo is None or f"{round(frame['time'], 3):.3f}" != choice:
             return hints, *self._listing(hints), gr.skip(), gr.skip()
-        adjustments = _adjustments(intensity, saturation, hue)
-        with self.app._in_room(self.app.preview_room, None):
+        adjustments = settings.adjustments(page)
+        with self.state.in_room(self.state.preview_room, None):
             after = photo.prediction.render(adjustments, VIDEO_PREVIEW_SIZE)
             shown = photo.prediction.render(adjustments, painter.SIDE)
         return hints, *self._listing(hints), painter.show(shown, ref.key), (photo.before, after)

@@ -25,7 +25,7 @@ def free_port() -> int:
 
 @contextmanager
 def serving(handlers, mcp: bool = False):
-    """Serve a ColorizeApp; yields (url, demo)."""
+    """Serve an AppState; yields (url, demo)."""
     import app
 
     demo = app.build_app(handlers)
@@ -41,10 +41,10 @@ def serving(handlers, mcp: bool = False):
 @contextmanager
 def running_app(colorizer: Colorizer | None, error: str | None = None, mcp: bool = False, **limits):
     """Serve the app around `colorizer` with the given AppLimits fields; yields (url, demo)."""
-    from webapp.handlers import ColorizeApp
+    from webapp.state import AppState
     from webapp.limits import AppLimits
 
-    with serving(ColorizeApp(colorizer, error, AppLimits(**limits)), mcp) as served:
+    with serving(AppState(colorizer, error, AppLimits(**limits)), mcp) as served:
         yield served
 
 
