@@ -14,20 +14,20 @@ import tempfile
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-import gradio as gr  # noqa: E402
-from starlette.middleware import Middleware  # noqa: E402
+import gradio as gr
+from starlette.middleware import Middleware
 
-from colorization import ColorizationError, Colorizer  # noqa: E402
-from webapp import gallery_tab, image_tab, texts, video_tab  # noqa: E402
-from webapp.api import PublicApi  # noqa: E402
-from webapp.guard import RefuseLinks  # noqa: E402
-from webapp.int8_upgrade import check_int8_in_background  # noqa: E402
-from webapp.limits import AppLimits  # noqa: E402
-from webapp.memory import keep_memory  # noqa: E402
-from webapp.page_js import PAGE_CSS, PAGE_HEAD, PAGE_JS  # noqa: E402
-from webapp.state import EXAMPLES, AppState  # noqa: E402
-from webapp.sweep import start_sweeper, sweep_leftovers  # noqa: E402
-from webapp.uploads import upload_folder  # noqa: E402
+from colorization import ColorizationError, Colorizer
+from webapp import gallery_tab, image_tab, texts, video_tab
+from webapp.api import PublicApi
+from webapp.guard import RefuseLinks
+from webapp.int8_upgrade import check_int8_in_background
+from webapp.limits import AppLimits
+from webapp.memory import keep_memory
+from webapp.page_js import PAGE_CSS, PAGE_HEAD, PAGE_JS
+from webapp.state import EXAMPLES, AppState
+from webapp.sweep import start_sweeper, sweep_leftovers
+from webapp.uploads import upload_folder
 
 log = logging.getLogger("colorization.app")
 # Gradio's default theme, readable: its subdued gray (#bbbbc2) has a contrast of 1.9 on white, its orange accent

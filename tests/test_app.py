@@ -17,14 +17,14 @@ import jsonschema
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
-from gradio_client.utils import encode_file_path
 from gradio_client.exceptions import AppError
+from gradio_client.utils import encode_file_path
 from PIL import Image
-
-from colorization import Colorizer
 from support import models
 from support.media import frame_times, make_clip, streams
 from support.server import running_app
+
+from colorization import Colorizer
 from webapp import texts
 from webapp.limits import AppLimits
 
@@ -56,7 +56,8 @@ def test_only_the_public_endpoints_are_listed(server):
 def test_colorize_image_gives_the_exact_colors_as_png(server, tmp_path):
     client, _ = server
     gray = np.tile(np.array([40, 118, 200], np.uint8).repeat(30), (50, 1))  # three bands of gray
-    (before, after), full = client.predict(handle_file(png_of(gray, tmp_path / "bands.png")), api_name="/colorize_image")
+    (before, after), full = client.predict(handle_file(png_of(gray, tmp_path / "bands.png")),
+                                           api_name="/colorize_image")
     assert Path(full).suffix == ".png" and Path(full).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     result = read(full)
     assert result.shape == (50, 90, 3)
@@ -72,7 +73,8 @@ def test_colorize_image_gives_the_exact_colors_as_png(server, tmp_path):
 def test_controls_and_defaults(server, tmp_path):
     client, _ = server
     gray = np.full((16, 16), 130, np.uint8)
-    _, full = client.predict(handle_file(png_of(gray, tmp_path / "g.png")), 0.0, 1.0, 0.0, 224, api_name="/colorize_image")
+    _, full = client.predict(handle_file(png_of(gray, tmp_path / "g.png")), 0.0, 1.0, 0.0, 224,
+                             api_name="/colorize_image")
     np.testing.assert_array_equal(read(full), np.repeat(gray[..., None], 3, axis=2))  # intensity 0: the gray input
 
 
@@ -102,7 +104,8 @@ def test_bad_uploads_get_a_readable_error_and_the_app_keeps_working(server, tmp_
     bad.write_bytes(content)
     with pytest.raises(AppError, match=message):
         client.predict(handle_file(bad), api_name="/colorize_image")
-    _, full = client.predict(handle_file(png_of(np.full((8, 8), 99, np.uint8), tmp_path / "ok.png")), api_name="/colorize_image")
+    flat = png_of(np.full((8, 8), 99, np.uint8), tmp_path / "ok.png")
+    _, full = client.predict(handle_file(flat), api_name="/colorize_image")
     assert read(full).shape == (8, 8, 3)
 
 
@@ -148,9 +151,10 @@ def test_a_missing_model_is_reported_on_every_call(tmp_path):
         page = httpx.get(url + "config", timeout=10).text
         assert "could not be fetched" in page and "\\n" not in NO_MODEL  # one plain paragraph, no escaped newlines
         client = Client(url, verbose=False)
-        for api_name, value in (("/colorize_image", handle_file(png_of(np.zeros((4, 4), np.uint8), tmp_path / "z.png"))),
+        black = handle_file(png_of(np.zeros((4, 4), np.uint8), tmp_path / "z.png"))
+        for api_name, value in (("/colorize_image", black),
                                 ("/colorize_video", handle_file(make_clip(tmp_path / "f.mp4", frames_per_shot=2)))):
-            with pytest.raises(AppError, match="model could not be fetched.*COLORIZATION_MODEL"):
+            with pytest.raises(AppError, match=r"model could not be fetched.*COLORIZATION_MODEL"):
                 client.predict(value, api_name=api_name)
 
 
@@ -315,7 +319,8 @@ def test_the_endpoints_are_tools_for_assistants(fixed_colorizer):
     assert set(by_name) == {"colorize_image", "colorize_video", "colorize_batch"}
     image = by_name["colorize_image"]
     assert image["description"].startswith("Colorize a grayscale photo")
-    assert set(image["inputSchema"]["properties"]) == {"image", "intensity", "saturation", "hue", "render_size", "hints"}
+    assert set(image["inputSchema"]["properties"]) == {"image", "intensity", "saturation", "hue", "render_size",
+                                                       "hints"}
     assert "fractions of the photo" in image["inputSchema"]["properties"]["hints"]["description"]
     for tool in tools:  # the same sentences as the API page, from one table
         for name, schema in tool["inputSchema"]["properties"].items():

@@ -8,8 +8,17 @@ test_browser_image.py, test_browser_video.py and test_browser_gallery.py.
 import time
 
 import pytest
-
-from support.browser import DESKTOP, FILM_PAINTER, PHONE, close, open_page, open_painter, serious_violations, shoot, upload_photo
+from support.browser import (
+    DESKTOP,
+    FILM_PAINTER,
+    PHONE,
+    close,
+    open_page,
+    open_painter,
+    serious_violations,
+    shoot,
+    upload_photo,
+)
 from support.media import make_clip
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

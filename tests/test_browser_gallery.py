@@ -4,8 +4,17 @@ import os
 from pathlib import Path
 
 import pytest
-
-from support.browser import EXAMPLE_NAMES, PHOTOS, after_src, close, close_to, errors_shown, open_page, shoot, shown_before
+from support.browser import (
+    EXAMPLE_NAMES,
+    PHOTOS,
+    after_src,
+    close,
+    close_to,
+    errors_shown,
+    open_page,
+    shoot,
+    shown_before,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -11,11 +11,31 @@ import time
 import numpy as np
 import pytest
 from PIL import Image
-
-from support.browser import (EXAMPLE_NAMES, PHONE, PHOTOS, after_src, blueness, close, close_to, download,
-                             errors_shown, move_color_control, open_page, open_painter, painter_button, painter_busy,
-                             painter_picture, settle, shoot, shown_before, shown_result, stroke, upload_photo,
-                             wait_for_download, wait_for_new_result)
+from support.browser import (
+    EXAMPLE_NAMES,
+    PHONE,
+    PHOTOS,
+    after_src,
+    blueness,
+    close,
+    close_to,
+    download,
+    errors_shown,
+    move_color_control,
+    open_page,
+    open_painter,
+    painter_busy,
+    painter_button,
+    painter_picture,
+    settle,
+    shoot,
+    shown_before,
+    shown_result,
+    stroke,
+    upload_photo,
+    wait_for_download,
+    wait_for_new_result,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -6,9 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-from colorization.ffmpeg import NOT_A_CONTAINER
-
 from support.browser import (
     FILM_PAINTER,
     blueness,
@@ -24,12 +21,15 @@ from support.browser import (
 )
 from support.media import make_clip
 
+from colorization.ffmpeg import NOT_A_CONTAINER
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 def video_tab(page):
     page.get_by_role("tab", name="Video").click()
-    return (page.get_by_role("button", name="Colorize the whole video"), page.get_by_role("button", name="Try the first"),
+    return (page.get_by_role("button", name="Colorize the whole video"),
+            page.get_by_role("button", name="Try the first"),
             page.get_by_role("button", name="Cancel"))
 
 
@@ -174,7 +174,6 @@ def test_the_estimate_follows_keys_and_typed_numbers_and_clamps_them(site, tmp_p
 
 def test_hints_painted_on_a_frame_of_a_film_reach_the_test_run(site, brightness_colorizer, tmp_path):
     import httpx
-
     from support.media import decode
 
     page = open_page(site)

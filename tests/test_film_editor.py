@@ -8,11 +8,11 @@ import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
+from support import models
+from support.media import decode, make_clip
 
 from colorization import Colorizer, controls
 from colorization.film_hints import parse_film_hints
-from support import models
-from support.media import decode, make_clip
 from webapp.film_editor import FilmEditor
 from webapp.state import AppState
 from webapp.uploads import upload_folder
@@ -65,10 +65,10 @@ def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
     preview, picture, frame = editing.on_moment(video=film, moment=0.2, **PLAIN, render_size=224, hints=[])
     assert frame["time"] == pytest.approx(5.5 / 25)  # the frame shown at 0.2 s is frame 5
     assert picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # the painter starts on this frame
-    before, after = preview["value"]
+    _, after = preview["value"]
     assert np.ptp(after.astype(int), axis=2).max() <= 2  # the neutral network: gray until painted
     assert np.ptp(shown(picture).astype(int), axis=2).max() <= 8  # the painter shows the same gray frame
-    picture, (before, after), hints, listing, choice = editing.on_paint(frame=frame, painter=painted(frame, LEFT),
+    picture, (_before, after), hints, listing, choice = editing.on_paint(frame=frame, painter=painted(frame, LEFT),
                                                                         hints=[], **PLAIN)
     assert blue_left(after) > 15 and blue_left(shown(picture)) > 15  # the preview and the painter show the blue
     assert "value" not in picture  # the painter keeps its strokes
@@ -106,8 +106,8 @@ def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
 def test_strokes_of_another_frame_change_nothing_and_bad_strokes_are_refused(editing, film):
     _, _, frame = editing.on_moment(video=film, moment=0.0, **PLAIN, render_size=224, hints=[])
     kept = [{"time": 0.5, **LEFT}]
-    picture, preview, hints, _, _ = editing.on_paint(frame=frame, painter={"photo": "another-frame", "strokes": [LEFT]},
-                                                     hints=kept, **PLAIN)
+    late = {"photo": "another-frame", "strokes": [LEFT]}
+    picture, _, hints, _, _ = editing.on_paint(frame=frame, painter=late, hints=kept, **PLAIN)
     assert hints == kept and "value" not in picture and "background" not in picture  # a late stroke: no change
     _, _, hints, _, _ = editing.on_paint(frame=None, painter=painted(frame, LEFT), hints=kept, **PLAIN)
     assert hints == kept  # no moment picked yet

@@ -9,11 +9,10 @@ from types import SimpleNamespace
 import gradio as gr
 import numpy as np
 import pytest
-
-from colorization.ffmpeg import NOT_A_CONTAINER
 from PIL import Image
 
 from colorization import InputError, controls
+from colorization.ffmpeg import NOT_A_CONTAINER
 from webapp import painter
 from webapp.fields import field
 from webapp.gallery_tab import Gallery
@@ -49,7 +48,7 @@ def visitor(name: str):
 
 
 def arrive(handlers, who="a"):
-    _, download, ref, _, shown = handlers.on_upload(image=CAT, **PLAIN, render_size=224, request=visitor(who))
+    _, _download, ref, _, shown = handlers.on_upload(image=CAT, **PLAIN, render_size=224, request=visitor(who))
     return ref, shown["value"]
 
 
@@ -119,7 +118,7 @@ def test_a_half_typed_render_size_waits_and_one_above_the_cap_is_lowered(handler
     assert handlers.on_render_size(**shows(ref, painted, render_size=4)) == (SKIP,) * 5
     assert handlers.on_render_size(**shows(ref, painted, render_size=None)) == (SKIP,) * 5
     assert fixed_colorizer.network_calls == calls
-    pair, download, fresh, box, shown = handlers.on_render_size(**shows(ref, painted, render_size=1024))
+    _pair, _download, fresh, box, shown = handlers.on_render_size(**shows(ref, painted, render_size=1024))
     assert fresh.render_size == 456 and box["value"] == 456 and "At 456" in box["info"]
     assert shown["value"] == {"photo": fresh.key, "strokes": []} and fixed_colorizer.network_calls == calls + 1
 

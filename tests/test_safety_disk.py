@@ -8,12 +8,12 @@ import io
 import httpx
 import numpy as np
 from PIL import Image
-
 from support import raw
 from support.server import serving
 from test_safety_jobs import PHOTO_SETTINGS, call_as, file_value, in_uploads
-from webapp.state import AppState
+
 from webapp.limits import AppLimits
+from webapp.state import AppState
 
 A, B, C = "203.0.113.5", "198.51.100.7", "192.0.2.9"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-
-from colorization.ffmpeg import NOT_A_CONTAINER, ffmpeg_exe, probe
 from support import raw
 from support.server import running_app
+
+from colorization.ffmpeg import NOT_A_CONTAINER, ffmpeg_exe, probe
 
 ROOT = Path(__file__).resolve().parent.parent
 VIDEO_SETTINGS = [1.0, 1.0, 0.0, 0.85, 2, 224]

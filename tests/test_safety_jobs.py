@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
-from colorization.ffmpeg import probe
 from support import raw
 from support.media import make_clip
 from support.server import serving
-from webapp.state import AppState
+
+from colorization.ffmpeg import probe
 from webapp.limits import AppLimits
+from webapp.state import AppState
 from webapp.sweep import sweep
 from webapp.uploads import upload_folder
 
@@ -105,7 +105,8 @@ def test_a_sweep_while_a_job_waits_and_works_leaves_its_folder(fixed_colorizer, 
         (answer,) = answers
         assert not answer.refused, answer
         value = answer.data[0]
-        result = Path(value.get("video", value)["path"] if isinstance(value.get("video", value), dict) else value["path"])
+        video = value.get("video", value)
+        result = Path(video["path"] if isinstance(video, dict) else value["path"])
         assert result.parent == folder and result.is_file()
         if event == "colorize_video":
             assert probe(result).frame_count == 8
@@ -161,7 +162,7 @@ def test_the_full_size_render_and_png_encode_happen_inside_the_photo_room(photo_
 def test_a_painter_value_of_thousands_of_strokes_does_no_work(photo_app, tmp_path):
     """The page's painter sends strokes in the API's hints format; more than the hints allow is dropped before
     any render (the page keeps what it shows), and what the painter really sends renders in the photo room."""
-    url, demo, state, seen = photo_app
+    url, demo, _state, seen = photo_app
     photo = tmp_path / "p.png"
     Image.new("L", (64, 48), 90).save(photo)
     uploaded = file_value(in_uploads(photo, "p.png"))
@@ -266,7 +267,8 @@ def test_one_address_holds_at_most_its_places_in_a_room(fixed_colorizer, tmp_pat
         data = [uploaded, *PHOTO_SETTINGS, None]
 
         def visitor(name: str, address: str) -> threading.Thread:
-            thread = threading.Thread(target=lambda: answers.__setitem__(name, call_as(url, index, data, name, address)))
+            thread = threading.Thread(
+                target=lambda: answers.__setitem__(name, call_as(url, index, data, name, address)))
             thread.start()
             return thread
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-
 from support import raw
 from support.server import running_app
 
@@ -160,9 +159,8 @@ def test_an_assistant_naming_a_link_or_a_server_file_gets_one_sentence(fixed_col
 def test_the_running_sweeper_deletes_inline_mcp_files_after_their_time(fixed_colorizer, tmp_path, monkeypatch):
     import hashlib
 
-    from test_app import data_url, mcp_call
-
     import numpy as np
+    from test_app import data_url, mcp_call
 
     from webapp.sweep import sweep_inline
 
@@ -243,6 +241,7 @@ def test_memory_returns_to_idle_once_the_visitors_photos_expire(real_arch_dir, t
         assert busy - idle < held + (300 << 20)
         assert settled(30)
         after = _rss()
-    print(f"\nmemory: at start {start / 2**30:.2f} GB, idle {idle / 2**30:.2f} GB, with a 50-MP photo {busy / 2**30:.2f} GB "
+    print(f"\nmemory: at start {start / 2**30:.2f} GB, idle {idle / 2**30:.2f} GB, "
+          f"with a 50-MP photo {busy / 2**30:.2f} GB "
           f"(cache {held / 2**30:.2f} GB), after it expired {after / 2**30:.2f} GB")
     assert after - idle < 0.2 * 2**30 and after - start < 0.2 * 2**30

@@ -16,9 +16,9 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
-
 from support import raw
 from support.server import running_app
+
 from webapp.guard import MAX_EVENT_BODY, TOO_DEEP, TOO_LARGE
 from webapp.uploads import LINKS_REFUSED, NOT_AVAILABLE
 
@@ -38,7 +38,7 @@ class Trap:
         trap = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 trap.hits.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
@@ -147,7 +147,7 @@ def test_every_event_route_caps_its_body_by_header_and_as_it_streams(server):
 
 
 def test_json_nested_500_deep_gets_400_and_no_traceback(server, caplog, capfd):
-    url, demo, _ = server
+    url, _demo, _ = server
     nested = "[" * 500 + "]" * 500
     caplog.set_level(logging.INFO)
     with httpx.Client(timeout=30) as http:

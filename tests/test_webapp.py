@@ -11,19 +11,18 @@ import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
+from support import models
 
 from colorization import Cancelled, InputError, controls
-from support import models
 from webapp import texts
-from webapp.guard import localize, names_a_link
 from webapp.api import PublicApi
+from webapp.guard import localize, names_a_link
 from webapp.image_tab import ImagePage, render_size_cap
 from webapp.rooms import RoomFull, WaitingRoom
-from webapp.store import Photo, PhotoStore
 from webapp.state import EXAMPLES, AppState
+from webapp.store import Photo, PhotoStore
 from webapp.sweep import sweep
 from webapp.uploads import NOT_AVAILABLE, upload_folder, upload_path
-
 
 PLAIN = {control.name: control.default for control in controls.COLOR}  # the color controls, as the page sends them
 
@@ -251,7 +250,8 @@ def test_the_batch_page_names_each_skipped_file_and_why(page, tmp_path):
     archive, report = page.on_batch(files=uploaded, **PLAIN, render_size=224)
     archive = archive["value"]
     assert Path(archive).is_file()
-    assert report == "**Skipped:**\n- bad.jpg: This file is not an image we can read (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)."
+    assert report == ("**Skipped:**\n- bad.jpg: This file is not an image we can read "
+                      "(supported: JPEG, PNG, GIF, WebP, BMP, TIFF).")
 
 
 def test_a_film_cannot_be_cut_into_empty_pieces():

@@ -15,7 +15,6 @@ import gradio as gr
 from colorization import controls
 from colorization.controls import Control
 
-
 # The hints' JSON schema: gr.JSON says `"type": {}`, which is no schema at all, and MCP clients then
 # refuse the whole tool. A list of strokes as `colorization.hints` checks them.
 HINTS_SCHEMA = {

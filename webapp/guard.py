@@ -286,7 +286,7 @@ def _tool_refusal(body: bytes, roots: Callable[[], Sequence[Path]] | None) -> tu
     arguments = (payload.get("params") or {}).get("arguments") if isinstance(payload.get("params"), dict) else None
     strings = list(_strings(localize(arguments)))
     if any(is_link(text) and not text.strip().lower().startswith("data:") for text in strings) or \
-            names_a_link([v for v in _file_values(arguments)]):
+            names_a_link(list(_file_values(arguments))):
         return LINKS_REFUSED, payload.get("id")
     if roots is not None:
         paths = [text for text in strings if text.strip().startswith(("/", "~", ".."))]

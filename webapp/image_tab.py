@@ -29,7 +29,7 @@ from .uploads import upload_path
 
 DOWNLOAD = "Download full resolution (PNG)"
 PREPARING = gr.update(interactive=False, label="Preparing the PNG…")  # a download must be the result on screen
-PRIVATE = dict(api_visibility="private", preprocess=False)
+PRIVATE = {"api_visibility": "private", "preprocess": False}
 
 
 def render_size_cap(width: int, height: int) -> int:

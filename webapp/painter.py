@@ -183,7 +183,8 @@ def painter(elem_id: str, empty: str = EMPTY_TEXT) -> gr.HTML:
     js = (_JS.replace("__MAX_STROKES__", str(MAX_STROKES)).replace("__MAX_POINTS__", str(MAX_POINTS // MAX_STROKES))
           .replace("__SIZE__", f"{SIZES[0][1]:g}"))
     return gr.HTML({"photo": None, "strokes": []}, html_template=_TEMPLATE.format(
-        id=html.escape(elem_id), swatches=swatches, sizes=sizes, empty=html.escape(empty)), css_template=_CSS, js_on_load=js,
+        id=html.escape(elem_id), swatches=swatches, sizes=sizes, empty=html.escape(empty)),
+        css_template=_CSS, js_on_load=js,
         elem_id=elem_id, apply_default_css=False, background="", rendered=0)
 
 
@@ -204,7 +205,7 @@ def data_url(rgb: np.ndarray, long_side: int = SIDE) -> str:
 def show(rgb: np.ndarray, key: str | None = None, strokes: list[Stroke] = ()) -> dict:
     """An update that shows `rgb` in the painter; with `key`, the strokes now belong to that photo
     (a new photo starts with none, so Undo never reaches into the previous one)."""
-    update: dict[str, Any] = dict(background=data_url(rgb), rendered=next(_rendered))
+    update: dict[str, Any] = {"background": data_url(rgb), "rendered": next(_rendered)}
     if key is not None:
         update["value"] = {"photo": key, "strokes": [{"points": [list(p) for p in s.points], "color": s.color,
                                                       "size": s.size} for s in strokes]}

@@ -26,7 +26,7 @@ from .store import Photo, PhotoRef
 from .uploads import upload_path
 
 CANCELLED = "Cancelled: the job was stopped and its files deleted."
-PRIVATE = dict(api_visibility="private", preprocess=False)
+PRIVATE = {"api_visibility": "private", "preprocess": False}
 
 
 class VideoPage:

@@ -41,8 +41,8 @@ def serving(handlers, mcp: bool = False):
 @contextmanager
 def running_app(colorizer: Colorizer | None, error: str | None = None, mcp: bool = False, **limits):
     """Serve the app around `colorizer` with the given AppLimits fields; yields (url, demo)."""
-    from webapp.state import AppState
     from webapp.limits import AppLimits
+    from webapp.state import AppState
 
     with serving(AppState(colorizer, error, AppLimits(**limits)), mcp) as served:
         yield served
