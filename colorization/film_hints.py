@@ -2,11 +2,16 @@
 
 A film hint is a photo stroke (`hints`) plus `"time"`, seconds from the start: the frame shown at
 that time is the painted frame. On it the correction is exactly the photo path's for that frame
-(its smoothed prediction and its own edges, `propagate`). From there the correction, an a/b offset
-on the hint grid, is carried frame by frame forwards and backwards through the shot with the
-optical flow the video path measures (`temporal.pair_flow`, here on the hint grid). Where the flow
-is not trusted (occlusions, uncovered background, low confidence) the carried values are dropped
-and re-spread from the trusted ones along the frame's own edges, so color is not dragged into the
+(its smoothed prediction and its own edges, `propagate`): reach * (fill - start), the hints' colors
+spread along the edges (fill) blended with the frame's start by the hints' reach. From there what the
+painter asked for, the hinted colors and how fully they hold (reach * fill and reach, on the hint
+grid), is carried frame by frame forwards and backwards through the shot with the optical flow the
+video path measures (`temporal.pair_flow`, here on the hint grid), and each frame's correction is
+taken against that frame's own start: reach * fill - reach * start. (Carrying the painted frame's
+correction itself would carry the negative of its start's texture, which the flow cannot move
+exactly and which no later start shares: the object's colors flickered.) Where the flow is not
+trusted (occlusions, uncovered background, low confidence) the carried values are dropped and
+re-spread from the trusted ones along the frame's own edges, so color is not dragged into the
 background. Carrying stops at the shot's cuts. Two painted frames in a shot each hold at their frame
 and blend linearly between; before the first and after the last, the nearest one holds.
 Hints never touch lightness, never run the network again, and the color adjustments act on the
@@ -140,7 +145,7 @@ def to_flow_input(L_grid: np.ndarray) -> np.ndarray:
 
 
 def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np.ndarray:
-    """Replace the untrusted values of a carried correction by spreading the trusted ones along the
+    """Replace the untrusted values of carried data (HxWxC) by spreading the trusted ones along the
     frame's own edges (a harmonic fill over the untrusted pixels, 4-connected, weights that fall at
     lightness edges, and a slight pull towards no correction so isolated regions fade)."""
     unknown = ~trusted
@@ -152,8 +157,9 @@ def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np
     count = int(unknown.sum())
     diagonal = np.full(count, 0.0)
     rows, cols, values = [], [], []
-    rhs = np.zeros((count, 2))
-    flat_carried = carried.reshape(-1, 2).astype(np.float64)
+    channels = carried.shape[2]
+    rhs = np.zeros((count, channels))
+    flat_carried = carried.reshape(-1, channels).astype(np.float64)
     for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
         ys, xs = np.nonzero(unknown)
         ny, nx = ys + dy, xs + dx
@@ -245,42 +251,58 @@ class ShotCorrections:
     def _L(self, index: int) -> np.ndarray:
         return self._lightness[self._slot[index]]
 
-    def _painted_correction(self, index: int, final_ab: Sequence[np.ndarray]) -> np.ndarray:
-        """Exactly the photo path's correction for this frame: its final a/b, its edges, its strokes."""
+    def _base(self, index: int, final_ab: Sequence[np.ndarray]) -> np.ndarray:
+        """A frame's final a/b on the hint grid, as the photo path starts from it."""
         grid_h, grid_w = self.grid
-        L_grid = self._L(index)
-        base = np.stack(color.upsample_ab(np.asarray(final_ab[index], np.float32), grid_h, grid_w), axis=-1)
-        return propagate.Grid.of(L_grid).correction(base, draw(self.painted[index], grid_w, grid_h))
+        return np.stack(color.upsample_ab(np.asarray(final_ab[index], np.float32), grid_h, grid_w), axis=-1)
 
-    def _step(self, correction: np.ndarray, src: int, dst: int) -> np.ndarray:
-        """Carry a correction from frame `src` to its neighbour `dst` along the flow, re-spreading where untrusted."""
+    def _painted(self, index: int, final_ab: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Exactly the photo path's correction for this frame (its final a/b, its edges, its strokes), and
+        what is carried from it: the hinted colors held and how fully, (reach * fill, reach)."""
+        grid_h, grid_w = self.grid
+        base = self._base(index, final_ab)
+        grid = propagate.Grid.of(self._L(index))
+        strokes = draw(self.painted[index], grid_w, grid_h)
+        correction = grid.correction(base, strokes)  # reach * (fill - base) where the reach shows, else 0
+        reach = grid.reach(strokes)
+        reach = np.where(reach > propagate.REACH_FLOOR, reach, 0.0).astype(np.float32)[..., None]
+        return correction, np.concatenate([correction + reach * base, reach], axis=-1)
+
+    def _step(self, held: np.ndarray, src: int, dst: int) -> np.ndarray:
+        """Carry the held colors (reach * fill, reach) from frame `src` to its neighbour `dst` along the flow,
+        re-spreading where untrusted."""
         L_dst = self._L(dst)
         flow, confidence = carrying_flow(to_flow_input(L_dst), to_flow_input(self._L(src)))
-        carried = temporal.warp(correction, flow)
+        carried = temporal.warp(held, flow)
         return respread(carried, confidence >= TRUSTED, L_dst)
 
     def _solve_shot(self, start: int, end: int, keys: list[int], final_ab: Sequence[np.ndarray]) -> None:
-        held = {k: self._painted_correction(k, final_ab) for k in keys}
-        for k, value in held.items():
-            self._put(k, value)
+        held = {}
+        for k in keys:
+            correction, held[k] = self._painted(k, final_ab)
+            self._put(k, correction)
+
+        def against(carried: np.ndarray, t: int) -> np.ndarray:  # the held colors over this frame's own start
+            return carried[..., :2] - carried[..., 2:] * self._base(t, final_ab)
+
         current = held[keys[0]]
         for t in range(keys[0] - 1, start - 1, -1):  # before the first painted frame: it holds
             current = self._step(current, t + 1, t)
-            self._put(t, current)
+            self._put(t, against(current, t))
         current = held[keys[-1]]
         for t in range(keys[-1] + 1, end):  # after the last: it holds
             current = self._step(current, t - 1, t)
-            self._put(t, current)
+            self._put(t, against(current, t))
         for left, right in zip(keys, keys[1:]):  # between two: each carried towards the other, blended
             current = held[left]
             for t in range(left + 1, right):
                 current = self._step(current, t - 1, t)
-                self._put(t, current)
+                self._put(t, against(current, t))
             current = held[right]
             for t in range(right - 1, left, -1):
                 current = self._step(current, t + 1, t)
                 share = (t - left) / (right - left)
-                self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * current)
+                self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * against(current, t))
 
     def _put(self, index: int, value: np.ndarray) -> None:
         self._corrections[self._slot[index]] = value

@@ -192,8 +192,6 @@ def test_two_painted_frames_each_hold_and_blend_between(known, runs):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 21 open: 1.11x and 1.15x of the steadiest reference (goal 1.10x) since "
-                                      "keyframes by trust and the hints' absolute fill were merged; 0.84x and 1.04x before")
 @pytest.mark.parametrize("painted, frame", [("first", 0), ("last", 47)])
 def test_steady_colors_stay_steady_with_hints(known, runs, painted, frame):
     """E_warp (Lai et al.) of the hinted shot against the steadiest hinted film there can be: the painted
