@@ -17,8 +17,8 @@ and blend linearly between; before the first and after the last, the nearest one
 Hints never touch lightness, never run the network again, and the color adjustments act on the
 correction as on photos (intensity and hue before the upsampling, saturation on the composed frame).
 
-Memory stays flat: per-frame lightness grids and corrections go to temporary files, kept only for
-shots that carry hints (and the shot being read).
+Memory stays flat: per-frame lightness grids, corrections and (between two painted frames) carrying
+flows go to temporary files, kept only for shots that carry hints (and the shot being read).
 """
 
 from __future__ import annotations
@@ -62,10 +62,25 @@ def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return _engines.dis.calc(src, dst, None)
 
 
-def carrying_flow(L_to: np.ndarray, L_from: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+Carrying = tuple[np.ndarray, np.ndarray]  # a carrying flow and its trust (`carrying_flow`)
+
+
+def carrying_flow(L_to: np.ndarray, L_from: np.ndarray) -> Carrying:
     """At each pixel of frame `L_to` (uint8 lightness), where its content sits in `L_from`, and how far
     that is trusted (0..1): forward-backward consistency and brightness constancy, as `temporal.pair_flow`."""
     there, back = _flow(L_to, L_from), temporal.optical_flow(L_from, L_to)  # the check needs no finer level
+    return _trusted(L_to, L_from, there, back)
+
+
+def carrying_flows(L_a: np.ndarray, L_b: np.ndarray) -> tuple[Carrying, Carrying]:
+    """`carrying_flow` both ways between two frames at once, (a from b, b from a): for a pair that carries
+    corrections in both directions (between two painted frames). Two flows instead of four: each
+    direction's carrying flow is the other's check."""
+    a_in_b, b_in_a = _flow(L_a, L_b), _flow(L_b, L_a)
+    return _trusted(L_a, L_b, a_in_b, b_in_a), _trusted(L_b, L_a, b_in_a, a_in_b)
+
+
+def _trusted(L_to: np.ndarray, L_from: np.ndarray, there: np.ndarray, back: np.ndarray) -> Carrying:
     agree = temporal.consistent(there, back)
     brightness = np.abs(L_to.astype(np.float32) - temporal.warp(L_from.astype(np.float32), there))
     confidence = agree * np.exp(-((brightness / temporal.BRIGHTNESS_SIGMA) ** 2))
@@ -214,6 +229,7 @@ class ShotCorrections:
         self._store = store
         self._lightness = store(self.grid)
         self._corrections = store(self.grid + (2,))
+        self._flows = store(self.grid + (3,))  # between two painted frames: the carrying flow kept for the way back
         self._slot: dict[int, int] = {}  # frame index -> slot in the lightness file
         self._next_slot = 0
         self._shot: list[int] = []  # frames of the shot being read
@@ -268,12 +284,14 @@ class ShotCorrections:
         reach = np.where(reach > propagate.REACH_FLOOR, reach, 0.0).astype(np.float32)[..., None]
         return correction, np.concatenate([correction + reach * base, reach], axis=-1)
 
-    def _step(self, held: np.ndarray, src: int, dst: int) -> np.ndarray:
-        """Carry the held colors (reach * fill, reach) from frame `src` to its neighbour `dst` along the flow,
-        re-spreading where untrusted."""
+    def _step(self, held: np.ndarray, src: int, dst: int,
+              flow: Carrying | None = None) -> np.ndarray:
+        """Carry the held colors (reach * fill, reach) from frame `src` to its neighbour `dst` along the flow
+        (measured here unless given: `carrying_flow(dst, src)`), re-spreading where untrusted."""
         L_dst = self._L(dst)
-        flow, confidence = carrying_flow(to_flow_input(L_dst), to_flow_input(self._L(src)))
-        carried = temporal.warp(held, flow)
+        there, confidence = flow if flow is not None else carrying_flow(to_flow_input(L_dst),
+                                                                        to_flow_input(self._L(src)))
+        carried = temporal.warp(held, there)
         return respread(carried, confidence >= TRUSTED, L_dst)
 
     def _solve_shot(self, start: int, end: int, keys: list[int], final_ab: Sequence[np.ndarray]) -> None:
@@ -296,11 +314,16 @@ class ShotCorrections:
         for left, right in zip(keys, keys[1:]):  # between two: each carried towards the other, blended
             current = held[left]
             for t in range(left + 1, right):
-                current = self._step(current, t - 1, t)
+                flow = None
+                if t > left + 1:  # a pair the right one crosses too: both ways measured once, one kept for it
+                    flow, kept = carrying_flows(to_flow_input(self._L(t)), to_flow_input(self._L(t - 1)))
+                    self._flows[self._slot[t - 1]] = np.dstack(kept)
+                current = self._step(current, t - 1, t, flow)
                 self._put(t, against(current, t))
             current = held[right]
             for t in range(right - 1, left, -1):
-                current = self._step(current, t + 1, t)
+                kept = None if t == right - 1 else self._flows[self._slot[t]]
+                current = self._step(current, t + 1, t, None if kept is None else (kept[..., :2], kept[..., 2]))
                 share = (t - left) / (right - left)
                 self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * against(current, t))
 

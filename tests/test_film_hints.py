@@ -215,6 +215,28 @@ def test_steady_colors_stay_steady_with_hints(known, runs, painted, frame):
     assert metrics.warping_error(runs["none"][:48], gray) < steadiest  # the reference is not a low bar
 
 
+def test_between_two_painted_frames_each_pair_is_measured_once(known, tmp_path, monkeypatch):
+    """Both painted frames' corrections cross every pair between them: the two flows of a pair serve both
+    directions (each the other's check), so a shot costs two flows a pair however many frames are painted."""
+    from colorization import film_hints, temporal
+    from colorization.hints import Stroke
+    from colorization.video import DiskArray
+
+    clip, _ = known
+    shot = clip.frames[:48]
+    blue = Stroke(((0.5, 0.5),), BLUE, 0.1)
+    corrections = film_hints.ShotCorrections({0: [blue], 47: [blue]}, *SIZE, lambda shape: DiskArray(tmp_path, shape))
+    for index, frame in enumerate(shot):
+        corrections.observe(index, frame, index == 0)
+    calls = []
+    for module, name in ((film_hints, "_flow"), (temporal, "optical_flow")):
+        measure = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda src, dst, measure=measure: calls.append(1) or measure(src, dst))
+    corrections.solve([np.zeros((60, 80, 2), np.float32)] * 48)
+    assert len(calls) == 2 * 47  # was 4 a pair between them
+    assert all(corrections.correction(t) is not None for t in range(48))
+
+
 # ---- the command line --------------------------------------------------------------------------
 
 def cli(*args):
