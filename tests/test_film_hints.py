@@ -237,6 +237,26 @@ def test_between_two_painted_frames_each_pair_is_measured_once(known, tmp_path, 
     assert all(corrections.correction(t) is not None for t in range(48))
 
 
+@pytest.mark.parametrize("size", [(320, 240), (1280, 720), (854, 480), (1918, 1078), (200, 150)])
+def test_a_carried_correction_is_upsampled_only_around_itself_as_over_the_whole_frame(size):
+    from colorization import propagate
+    from colorization.film_hints import upsample_around
+
+    rng = np.random.default_rng(0)
+    width, height = size
+    grid_h, grid_w = propagate.work_size(height, width)
+    L = cv2.GaussianBlur(rng.uniform(0, 100, (height, width)).astype(np.float32), (0, 0), 3)
+    L_grid = cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
+    assert upsample_around(np.zeros((grid_h, grid_w, 2), np.float32), L_grid, L) is None or (grid_h, grid_w) == L.shape
+    for y, x, radius in ((grid_h // 2, grid_w // 3, grid_h // 6), (0, grid_w - 1, 5), (3, 3, 2)):
+        correction = np.zeros((grid_h, grid_w, 2), np.float32)
+        disc = (np.arange(grid_h)[:, None] - y) ** 2 + (np.arange(grid_w)[None, :] - x) ** 2 < radius**2
+        correction[disc] = np.float32([40, -60]) + rng.normal(0, 10, (int(disc.sum()), 2))
+        whole = propagate.upsample(correction, L_grid, L)
+        np.testing.assert_allclose(upsample_around(correction, L_grid, L), whole, atol=0.01)
+        assert np.abs(whole).max() > 20  # the check can fail
+
+
 # ---- the command line --------------------------------------------------------------------------
 
 def cli(*args):
