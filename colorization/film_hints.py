@@ -48,6 +48,7 @@ FINEST_SCALE = 1  # DIS's fast preset stops at scale 2; one finer level halves t
 FLOW_BLUR = 7  # Gaussian window (grid pixels) over the carrying flow: a correction moves as a piece, not pixel by pixel
 
 _engines = threading.local()
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # the 4 neighbours a re-spread value comes from
 _GRAY_LIGHTNESS = color.lightness(np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2))[0]
 
 
@@ -175,26 +176,35 @@ def to_flow_input(L_grid: np.ndarray) -> np.ndarray:
 def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np.ndarray:
     """Replace the untrusted values of carried data (HxWxC) by spreading the trusted ones along the
     frame's own edges (a harmonic fill over the untrusted pixels, 4-connected, weights that fall at
-    lightness edges, and a slight pull towards no correction so isolated regions fade)."""
+    lightness edges, and a slight pull towards no correction so isolated regions fade).
+
+    Each connected region of untrusted pixels is a separate system: one that borders no carried value
+    stays exactly zero, so only the regions next to one are solved."""
     unknown = ~trusted
     if not unknown.any():
         return carried
     h, w = unknown.shape
+    _, regions = cv2.connectedComponents(unknown.astype(np.uint8), connectivity=4)
+    carrying = (carried != 0).any(axis=2) & trusted
+    near = cv2.dilate(carrying.astype(np.uint8), _CROSS).astype(bool) & unknown
+    out = carried.copy()
+    unknown &= np.isin(regions, np.unique(regions[near]))
+    out[~trusted & ~unknown] = 0.0
+    if not unknown.any():
+        return out
+    ys, xs = np.nonzero(unknown)
+    count = ys.size
     index = np.full((h, w), -1, np.int64)
-    index[unknown] = np.arange(int(unknown.sum()))
-    count = int(unknown.sum())
-    diagonal = np.full(count, 0.0)
+    index[ys, xs] = np.arange(count)
+    diagonal = np.zeros(count)
     rows, cols, values = [], [], []
     channels = carried.shape[2]
     rhs = np.zeros((count, channels))
-    flat_carried = carried.reshape(-1, channels).astype(np.float64)
     for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
-        ys, xs = np.nonzero(unknown)
         ny, nx = ys + dy, xs + dx
         inside = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
-        ys, xs, ny, nx = ys[inside], xs[inside], ny[inside], nx[inside]
-        weight = np.exp(-((L_grid[ys, xs] - L_grid[ny, nx]) ** 2) / (2 * EDGE_SIGMA**2)).astype(np.float64)
-        me = index[ys, xs]
+        me, ny, nx = np.flatnonzero(inside), ny[inside], nx[inside]
+        weight = np.exp(-((L_grid[ys[me], xs[me]] - L_grid[ny, nx]) ** 2) / (2 * EDGE_SIGMA**2)).astype(np.float64)
         diagonal += np.bincount(me, weight, minlength=count) * (1 + FADE)
         other = index[ny, nx]
         free = other >= 0
@@ -202,14 +212,15 @@ def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np
         cols.append(other[free])
         values.append(-weight[free])
         known = ~free
-        np.add.at(rhs, me[known], weight[known, None] * flat_carried[ny[known] * w + nx[known]])
+        given = carried[ny[known], nx[known]].astype(np.float64) * weight[known, None]
+        for c in range(channels):
+            rhs[:, c] += np.bincount(me[known], given[:, c], minlength=count)
     diagonal = np.maximum(diagonal, 1e-9)
     system = sp.coo_matrix((np.concatenate(values + [diagonal]),
                             (np.concatenate(rows + [np.arange(count)]), np.concatenate(cols + [np.arange(count)]))),
                            shape=(count, count)).tocsc()
     solved = spla.splu(system, permc_spec="COLAMD").solve(rhs)
-    out = carried.copy()
-    out[unknown] = solved.astype(np.float32)
+    out[ys, xs] = solved.astype(np.float32)
     return out
 
 
