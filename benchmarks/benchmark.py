@@ -352,12 +352,15 @@ class Bench:
         cases = [("no hints", None), ("no hints, again", None), ("one painted frame (the first)", [stroke(0)]),
                  ("two painted frames (first, last)", [stroke(0), stroke(frames - 1)])]
         seconds: dict[str, float] = {}
+        load = [os.getloadavg()[0]]
         for _ in range(3):  # interleaved, best of three: a busy machine's drift falls on every case alike
             for label, hints in cases:
                 took = colorize_video(path, self.out("film-hints"), self.fp32, hints=hints).seconds
                 seconds[label] = min(seconds.get(label, took), took)
+                load.append(os.getloadavg()[0])
         base = seconds["no hints"]
         rows = [f"### Film hints at 720p ({frames} frames, one shot: every frame carries the correction)",
+                f"Load average (1 min) between runs: {min(load):.1f} to {max(load):.1f} on {os.cpu_count()} cores.", "",
                 "| run | seconds | against no hints |", "| --- | ---: | ---: |"]
         for label, _ in cases:
             goal = " (goal <= 1.25x)" if "painted" in label else ""

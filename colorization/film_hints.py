@@ -2,18 +2,23 @@
 
 A film hint is a photo stroke (`hints`) plus `"time"`, seconds from the start: the frame shown at
 that time is the painted frame. On it the correction is exactly the photo path's for that frame
-(its smoothed prediction and its own edges, `propagate`). From there the correction, an a/b offset
-on the hint grid, is carried frame by frame forwards and backwards through the shot with the
-optical flow the video path measures (`temporal.pair_flow`, here on the hint grid). Where the flow
-is not trusted (occlusions, uncovered background, low confidence) the carried values are dropped
-and re-spread from the trusted ones along the frame's own edges, so color is not dragged into the
+(its smoothed prediction and its own edges, `propagate`): reach * (fill - start), the hints' colors
+spread along the edges (fill) blended with the frame's start by the hints' reach. From there what the
+painter asked for, the hinted colors and how fully they hold (reach * fill and reach, on the hint
+grid), is carried frame by frame forwards and backwards through the shot with the optical flow the
+video path measures (`temporal.pair_flow`, here on the hint grid), and each frame's correction is
+taken against that frame's own start: reach * fill - reach * start. (Carrying the painted frame's
+correction itself would carry the negative of its start's texture, which the flow cannot move
+exactly and which no later start shares: the object's colors flickered.) Where the flow is not
+trusted (occlusions, uncovered background, low confidence) the carried values are dropped and
+re-spread from the trusted ones along the frame's own edges, so color is not dragged into the
 background. Carrying stops at the shot's cuts. Two painted frames in a shot each hold at their frame
 and blend linearly between; before the first and after the last, the nearest one holds.
 Hints never touch lightness, never run the network again, and the color adjustments act on the
 correction as on photos (intensity and hue before the upsampling, saturation on the composed frame).
 
-Memory stays flat: per-frame lightness grids and corrections go to temporary files, kept only for
-shots that carry hints (and the shot being read).
+Memory stays flat: per-frame lightness grids, corrections and (between two painted frames) carrying
+flows go to temporary files, kept only for shots that carry hints (and the shot being read).
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ FINEST_SCALE = 1  # DIS's fast preset stops at scale 2; one finer level halves t
 FLOW_BLUR = 7  # Gaussian window (grid pixels) over the carrying flow: a correction moves as a piece, not pixel by pixel
 
 _engines = threading.local()
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # the 4 neighbours a re-spread value comes from
+_GRAY_LIGHTNESS = color.lightness(np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2))[0]
 
 
 def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -57,11 +64,34 @@ def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return _engines.dis.calc(src, dst, None)
 
 
-def carrying_flow(L_to: np.ndarray, L_from: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+Carrying = tuple[np.ndarray, np.ndarray]  # a carrying flow and its trust (`carrying_flow`)
+
+
+def carrying_flow(L_to: np.ndarray, L_from: np.ndarray) -> Carrying:
     """At each pixel of frame `L_to` (uint8 lightness), where its content sits in `L_from`, and how far
     that is trusted (0..1): forward-backward consistency and brightness constancy, as `temporal.pair_flow`."""
     there, back = _flow(L_to, L_from), temporal.optical_flow(L_from, L_to)  # the check needs no finer level
-    agree = temporal.consistent(there, back)
+    return _trusted(L_to, L_from, there, back)
+
+
+def carrying_flows(L_a: np.ndarray, L_b: np.ndarray) -> tuple[Carrying, Carrying]:
+    """`carrying_flow` both ways between two frames at once, (a from b, b from a): for a pair that carries
+    corrections in both directions (between two painted frames). Two flows instead of four: each
+    direction's carrying flow is the other's check."""
+    a_in_b, b_in_a = _flow(L_a, L_b), _flow(L_b, L_a)
+    return _trusted(L_a, L_b, a_in_b, b_in_a), _trusted(L_b, L_a, b_in_a, a_in_b)
+
+
+def _consistent(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
+    """`temporal.consistent` (the forward-backward check), channel by channel: a fifth of its time here."""
+    fx, fy = cv2.split(flow)
+    bx, by = cv2.split(temporal.warp(back, flow))
+    tx, ty = fx + bx, fy + by
+    return tx * tx + ty * ty <= 0.01 * (fx * fx + fy * fy + bx * bx + by * by) + 0.5
+
+
+def _trusted(L_to: np.ndarray, L_from: np.ndarray, there: np.ndarray, back: np.ndarray) -> Carrying:
+    agree = _consistent(there, back)
     brightness = np.abs(L_to.astype(np.float32) - temporal.warp(L_from.astype(np.float32), there))
     confidence = agree * np.exp(-((brightness / temporal.BRIGHTNESS_SIGMA) ** 2))
     return cv2.GaussianBlur(there, (FLOW_BLUR, FLOW_BLUR), 0), confidence
@@ -131,7 +161,11 @@ def painted_frames(hints: Sequence[FilmStroke], info: VideoInfo) -> dict[int, li
 def lightness_grid(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     """The lightness of a frame (cropped to width x height) on its hint grid, as the photo path builds it."""
     grid_h, grid_w = propagate.work_size(height, width)
-    L = color.lightness(np.ascontiguousarray(frame[:height, :width]))
+    frame = frame[:height, :width]
+    if color.is_gray(frame):  # `color.lightness`'s table, looked up by OpenCV: the same values, a fifth of the time
+        L = cv2.LUT(cv2.extractChannel(frame, 0), _GRAY_LIGHTNESS)
+    else:
+        L = color.lightness(np.ascontiguousarray(frame))
     return cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
 
 
@@ -140,27 +174,37 @@ def to_flow_input(L_grid: np.ndarray) -> np.ndarray:
 
 
 def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np.ndarray:
-    """Replace the untrusted values of a carried correction by spreading the trusted ones along the
+    """Replace the untrusted values of carried data (HxWxC) by spreading the trusted ones along the
     frame's own edges (a harmonic fill over the untrusted pixels, 4-connected, weights that fall at
-    lightness edges, and a slight pull towards no correction so isolated regions fade)."""
+    lightness edges, and a slight pull towards no correction so isolated regions fade).
+
+    Each connected region of untrusted pixels is a separate system: one that borders no carried value
+    stays exactly zero, so only the regions next to one are solved."""
     unknown = ~trusted
     if not unknown.any():
         return carried
     h, w = unknown.shape
+    _, regions = cv2.connectedComponents(unknown.astype(np.uint8), connectivity=4)
+    carrying = (carried != 0).any(axis=2) & trusted
+    near = cv2.dilate(carrying.astype(np.uint8), _CROSS).astype(bool) & unknown
+    out = carried.copy()
+    unknown &= np.isin(regions, np.unique(regions[near]))
+    out[~trusted & ~unknown] = 0.0
+    if not unknown.any():
+        return out
+    ys, xs = np.nonzero(unknown)
+    count = ys.size
     index = np.full((h, w), -1, np.int64)
-    index[unknown] = np.arange(int(unknown.sum()))
-    count = int(unknown.sum())
-    diagonal = np.full(count, 0.0)
+    index[ys, xs] = np.arange(count)
+    diagonal = np.zeros(count)
     rows, cols, values = [], [], []
-    rhs = np.zeros((count, 2))
-    flat_carried = carried.reshape(-1, 2).astype(np.float64)
+    channels = carried.shape[2]
+    rhs = np.zeros((count, channels))
     for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
-        ys, xs = np.nonzero(unknown)
         ny, nx = ys + dy, xs + dx
         inside = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
-        ys, xs, ny, nx = ys[inside], xs[inside], ny[inside], nx[inside]
-        weight = np.exp(-((L_grid[ys, xs] - L_grid[ny, nx]) ** 2) / (2 * EDGE_SIGMA**2)).astype(np.float64)
-        me = index[ys, xs]
+        me, ny, nx = np.flatnonzero(inside), ny[inside], nx[inside]
+        weight = np.exp(-((L_grid[ys[me], xs[me]] - L_grid[ny, nx]) ** 2) / (2 * EDGE_SIGMA**2)).astype(np.float64)
         diagonal += np.bincount(me, weight, minlength=count) * (1 + FADE)
         other = index[ny, nx]
         free = other >= 0
@@ -168,27 +212,63 @@ def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np
         cols.append(other[free])
         values.append(-weight[free])
         known = ~free
-        np.add.at(rhs, me[known], weight[known, None] * flat_carried[ny[known] * w + nx[known]])
+        given = carried[ny[known], nx[known]].astype(np.float64) * weight[known, None]
+        for c in range(channels):
+            rhs[:, c] += np.bincount(me[known], given[:, c], minlength=count)
     diagonal = np.maximum(diagonal, 1e-9)
     system = sp.coo_matrix((np.concatenate(values + [diagonal]),
                             (np.concatenate(rows + [np.arange(count)]), np.concatenate(cols + [np.arange(count)]))),
                            shape=(count, count)).tocsc()
     solved = spla.splu(system, permc_spec="COLAMD").solve(rhs)
-    out = carried.copy()
-    out[unknown] = solved.astype(np.float32)
+    out[ys, xs] = solved.astype(np.float32)
     return out
 
 
+def upsample_around(correction: np.ndarray, L_grid: np.ndarray, L: np.ndarray) -> np.ndarray | None:
+    """`propagate.upsample`, computed only around where the grid correction is not zero (None: zero everywhere).
+
+    The full upsampling is exactly zero more than one grid pixel (its bounds) plus one (its
+    interpolation) away from the correction, so only a box around it is computed, with a margin for
+    the guided filter's two box filters, aligned so that the crop's scale is the frame's. Equal to the
+    full upsampling within float rounding of the interpolation weights (about 1e-3 a/b units).
+    """
+    grid_h, grid_w = correction.shape[:2]
+    height, width = L.shape
+    if (grid_h, grid_w) == (height, width):
+        return correction
+    ys, xs = np.nonzero((correction != 0).any(axis=2))
+    if ys.size == 0:
+        return None
+    shows = 3  # grid pixels beyond the correction where the upsampled one may not be zero
+    margin = 2 * propagate.GUIDE_RADIUS + 2  # the box filters twice, the bounds and the interpolation
+    full = np.zeros((height, width, 2), np.float32)
+    box = []
+    for low, high, grid, size in ((ys.min(), ys.max() + 1, grid_h, height), (xs.min(), xs.max() + 1, grid_w, width)):
+        step = grid // math.gcd(grid, size)  # grid lines that fall on a whole frame pixel
+        start = max(0, low - shows - margin) // step * step
+        stop = min(grid, -(-(high + shows + margin) // step) * step)
+        shown = max(0, low - shows), min(grid, high + shows)
+        box.append((start, stop, start * size // grid, stop * size // grid,
+                    shown[0] * size // grid, -(-shown[1] * size // grid)))
+    (gy0, gy1, y0, y1, sy0, sy1), (gx0, gx1, x0, x1, sx0, sx1) = box
+    if (gy1 - gy0) * (gx1 - gx0) > 0.5 * grid_h * grid_w:
+        return propagate.upsample(correction, L_grid, L)
+    part = propagate.upsample(correction[gy0:gy1, gx0:gx1], L_grid[gy0:gy1, gx0:gx1], L[y0:y1, x0:x1])
+    full[sy0:sy1, sx0:sx1] = part[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]
+    return full
+
+
 def render(L: np.ndarray, ab: np.ndarray, correction: np.ndarray | None, L_grid: np.ndarray | None,
-           adjustments: Adjustments) -> np.ndarray:
+           adjustments: Adjustments, exact: bool = True) -> np.ndarray:
     """Compose one frame as `Prediction.render` composes a photo with hints: the correction (on the
-    hint grid) adjusted like the prediction, upsampled along the frame's full-resolution edges."""
+    hint grid) adjusted like the prediction, upsampled along the frame's full-resolution edges
+    (`exact`: over the whole frame as the photo path does, else only around the correction)."""
     if adjustments.intensity == 0.0:
         return color.to_uint8(color.gray(L))
     full = None
     if correction is not None:
         adjusted = color.adjust_chroma(correction, adjustments.intensity, adjustments.hue)
-        full = propagate.upsample(adjusted, L_grid, L)
+        full = (propagate.upsample if exact else upsample_around)(adjusted, L_grid, L)
     rgb = color.compose(L, color.adjust_chroma(ab, adjustments.intensity, adjustments.hue), full)
     return color.scale_saturation(color.to_uint8(rgb), adjustments.saturation)
 
@@ -208,6 +288,7 @@ class ShotCorrections:
         self._store = store
         self._lightness = store(self.grid)
         self._corrections = store(self.grid + (2,))
+        self._flows = store(self.grid + (3,))  # between two painted frames: the carrying flow kept for the way back
         self._slot: dict[int, int] = {}  # frame index -> slot in the lightness file
         self._next_slot = 0
         self._shot: list[int] = []  # frames of the shot being read
@@ -245,42 +326,66 @@ class ShotCorrections:
     def _L(self, index: int) -> np.ndarray:
         return self._lightness[self._slot[index]]
 
-    def _painted_correction(self, index: int, final_ab: Sequence[np.ndarray]) -> np.ndarray:
-        """Exactly the photo path's correction for this frame: its final a/b, its edges, its strokes."""
+    def _base(self, index: int, final_ab: Sequence[np.ndarray]) -> np.ndarray:
+        """A frame's final a/b on the hint grid, as the photo path starts from it."""
         grid_h, grid_w = self.grid
-        L_grid = self._L(index)
-        base = np.stack(color.upsample_ab(np.asarray(final_ab[index], np.float32), grid_h, grid_w), axis=-1)
-        return propagate.Grid.of(L_grid).correction(base, draw(self.painted[index], grid_w, grid_h))
+        return np.stack(color.upsample_ab(np.asarray(final_ab[index], np.float32), grid_h, grid_w), axis=-1)
 
-    def _step(self, correction: np.ndarray, src: int, dst: int) -> np.ndarray:
-        """Carry a correction from frame `src` to its neighbour `dst` along the flow, re-spreading where untrusted."""
+    def _painted(self, index: int, final_ab: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Exactly the photo path's correction for this frame (its final a/b, its edges, its strokes), and
+        what is carried from it: the hinted colors held and how fully, (reach * fill, reach)."""
+        grid_h, grid_w = self.grid
+        base = self._base(index, final_ab)
+        grid = propagate.Grid.of(self._L(index))
+        strokes = draw(self.painted[index], grid_w, grid_h)
+        correction = grid.correction(base, strokes)  # reach * (fill - base) where the reach shows, else 0
+        reach = grid.reach(strokes)
+        reach = np.where(reach > propagate.REACH_FLOOR, reach, 0.0).astype(np.float32)[..., None]
+        return correction, np.concatenate([correction + reach * base, reach], axis=-1)
+
+    def _step(self, held: np.ndarray, src: int, dst: int,
+              flow: Carrying | None = None) -> np.ndarray:
+        """Carry the held colors (reach * fill, reach) from frame `src` to its neighbour `dst` along the flow
+        (measured here unless given: `carrying_flow(dst, src)`), re-spreading where untrusted."""
         L_dst = self._L(dst)
-        flow, confidence = carrying_flow(to_flow_input(L_dst), to_flow_input(self._L(src)))
-        carried = temporal.warp(correction, flow)
-        return respread(carried, confidence >= TRUSTED, L_dst)
+        there, confidence = flow if flow is not None else carrying_flow(to_flow_input(L_dst),
+                                                                        to_flow_input(self._L(src)))
+        carried = respread(temporal.warp(held, there), confidence >= TRUSTED, L_dst)
+        carried[carried[..., 2] <= propagate.REACH_FLOOR] = 0.0  # as on the painted frame: below it, nothing shows
+        return carried
 
     def _solve_shot(self, start: int, end: int, keys: list[int], final_ab: Sequence[np.ndarray]) -> None:
-        held = {k: self._painted_correction(k, final_ab) for k in keys}
-        for k, value in held.items():
-            self._put(k, value)
+        held = {}
+        for k in keys:
+            correction, held[k] = self._painted(k, final_ab)
+            self._put(k, correction)
+
+        def against(carried: np.ndarray, t: int) -> np.ndarray:  # the held colors over this frame's own start
+            return carried[..., :2] - carried[..., 2:] * self._base(t, final_ab)
+
         current = held[keys[0]]
         for t in range(keys[0] - 1, start - 1, -1):  # before the first painted frame: it holds
             current = self._step(current, t + 1, t)
-            self._put(t, current)
+            self._put(t, against(current, t))
         current = held[keys[-1]]
         for t in range(keys[-1] + 1, end):  # after the last: it holds
             current = self._step(current, t - 1, t)
-            self._put(t, current)
+            self._put(t, against(current, t))
         for left, right in zip(keys, keys[1:]):  # between two: each carried towards the other, blended
             current = held[left]
             for t in range(left + 1, right):
-                current = self._step(current, t - 1, t)
-                self._put(t, current)
+                flow = None
+                if t > left + 1:  # a pair the right one crosses too: both ways measured once, one kept for it
+                    flow, kept = carrying_flows(to_flow_input(self._L(t)), to_flow_input(self._L(t - 1)))
+                    self._flows[self._slot[t - 1]] = np.dstack(kept)
+                current = self._step(current, t - 1, t, flow)
+                self._put(t, against(current, t))
             current = held[right]
             for t in range(right - 1, left, -1):
-                current = self._step(current, t + 1, t)
+                kept = None if t == right - 1 else self._flows[self._slot[t]]
+                current = self._step(current, t + 1, t, None if kept is None else (kept[..., :2], kept[..., 2]))
                 share = (t - left) / (right - left)
-                self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * current)
+                self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * against(current, t))
 
     def _put(self, index: int, value: np.ndarray) -> None:
         self._corrections[self._slot[index]] = value
@@ -295,6 +400,5 @@ class ShotCorrections:
         correction = self.correction(index)
         if correction is None:
             return None
-        grid_h, grid_w = self.grid
-        L_grid = cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
-        return render(L, ab, correction, L_grid, adjustments)
+        # the grid kept in pass 1 (from the same L); a painted frame is upsampled exactly as the photo path does
+        return render(L, ab, correction, self._L(index), adjustments, exact=index in self.painted)
