@@ -333,3 +333,46 @@ def test_a_piece_far_from_the_painted_frame_carries_its_correction(known, bright
     obj = inside(clip.masks[40])
     hinted, none = ab_of(decode(piece))[16], ab_of(decode(plain))[16]  # frame 40 of the film
     assert np.linalg.norm(hinted[obj].mean(axis=0) - target) < 0.4 * np.linalg.norm(none[obj].mean(axis=0) - target)
+
+
+def _respread_reference(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np.ndarray:
+    """The re-spreading's system written out plainly: every untrusted pixel is an unknown, 4 neighbours
+    weighted by their lightness difference, a slight pull towards zero, trusted neighbours as given."""
+    from colorization.film_hints import EDGE_SIGMA, FADE
+
+    h, w = trusted.shape
+    unknown = [(y, x) for y in range(h) for x in range(w) if not trusted[y, x]]
+    number = {pixel: i for i, pixel in enumerate(unknown)}
+    system = np.zeros((len(unknown), len(unknown)))
+    rhs = np.zeros((len(unknown), carried.shape[2]))
+    for i, (y, x) in enumerate(unknown):
+        for ny, nx in ((y, x + 1), (y + 1, x), (y, x - 1), (y - 1, x)):
+            if 0 <= ny < h and 0 <= nx < w:
+                weight = math.exp(-((float(L_grid[y, x]) - float(L_grid[ny, nx])) ** 2) / (2 * EDGE_SIGMA**2))
+                system[i, i] += weight * (1 + FADE)
+                if (ny, nx) in number:
+                    system[i, number[ny, nx]] -= weight
+                else:
+                    rhs[i] += weight * carried[ny, nx]
+    out = carried.astype(np.float64).copy()
+    if unknown:
+        solved = np.linalg.solve(system + np.eye(len(unknown)) * 1e-12, rhs)
+        for i, (y, x) in enumerate(unknown):
+            out[y, x] = solved[i]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_respreading_solves_only_where_it_matters_and_gives_the_whole_system_s_answer(seed):
+    """Regions of untrusted pixels that touch no carried value are skipped (left at zero), the others
+    solved apart: the same values as the whole system solved at once."""
+    from colorization.film_hints import respread
+
+    rng = np.random.default_rng(seed)
+    h, w = 14, 17
+    L_grid = np.clip(50 + np.cumsum(rng.normal(0, 3, (h, w)), axis=1), 0, 100).astype(np.float32)  # edges, not walls
+    trusted = rng.random((h, w)) < 0.55
+    carried = np.where(rng.random((h, w, 1)) < 0.4, rng.uniform(-40, 40, (h, w, 2)), 0.0).astype(np.float32)
+    carried[~trusted] = rng.uniform(-40, 40, (int((~trusted).sum()), 2))  # stale values the fill must replace
+    expected = _respread_reference(np.where(trusted[..., None], carried, 0.0), trusted, L_grid)
+    assert np.abs(respread(carried, trusted, L_grid) - expected).max() < 1e-4
