@@ -132,7 +132,8 @@ def gamut_points() -> np.ndarray:
     return candidates[np.sort(order)].astype(np.int64)
 
 
-def random_weights(layers: list[Layer], seed: int = 0, logit_scale: float = 1.5) -> list[tuple[str, str, list[np.ndarray]]]:
+def random_weights(layers: list[Layer], seed: int = 0,
+                   logit_scale: float = 1.5) -> list[tuple[str, str, list[np.ndarray]]]:
     """He-initialised weights for `layers`, scaled so the softmax is neither flat nor saturated."""
     rng = np.random.default_rng(seed)
     shapes = expected_blob_shapes(NetSpec(layers, 1))

@@ -37,7 +37,8 @@ from .naive import NaivePipeline
 ROOT = Path(__file__).resolve().parents[1]
 ORIGINALS = ROOT / "examples" / "images" / "originals"
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
-SECTIONS = ("image", "hints", "painting", "hint-quality", "video", "footage", "keyframes", "int8", "estimate", "temporal",
+SECTIONS = ("image", "hints", "painting", "hint-quality", "video", "footage", "keyframes", "int8", "estimate",
+            "temporal",
             "memory", "ray", "film-hints")
 
 
@@ -52,8 +53,9 @@ def pan_clip(folder: Path, size: tuple[int, int], frames: int, fps: int = 24, fa
     path = folder / f"pan{'-fast' if fast else ''}-{size[0]}x{size[1]}-{frames}.mp4"
     if not path.exists():
         per_shot = frames // 2
-        move = dict(pan=1.0, zoom=2.0) if fast else {}
-        moving = (f for p in (photo("coffee"), photo("chelsea")) for f in synthetic.camera_move(p, per_shot, size, **move))
+        move = {"pan": 1.0, "zoom": 2.0} if fast else {}
+        moving = (f for p in (photo("coffee"), photo("chelsea"))
+                  for f in synthetic.camera_move(p, per_shot, size, **move))
         synthetic.write_video(path, (synthetic.to_gray(f) for f in moving), Fraction(fps), size,
                               audio_seconds=2 * per_shot / fps)
     return path
@@ -125,8 +127,8 @@ class Bench:
             "| measure | seconds | ratio |", "| --- | ---: | ---: |",
             f"| bare network ({self.fp32.backend.name}, fp32, 224x224) | {network:.3f} | 1.00 |",
             f"| this project, end to end, fp32 | {ours:.3f} | {ours / network:.2f}x the network (goal <= 1.3x) |",
-            f"| this project, end to end, int8 forced | {ours_int8:.3f} | {network / ours_int8:.2f}x faster than the fp32 "
-            "network alone (goal >= 1.7x) |",
+            f"| this project, end to end, int8 forced | {ours_int8:.3f} | {network / ours_int8:.2f}x faster than "
+            "the fp32 network alone (goal >= 1.7x) |",
             f"| naive OpenCV sample pipeline | {baseline:.3f} | this project (fp32) is {baseline / ours:.2f}x faster |",
             f"| file decode (PNG) / PNG encode, reported apart | {decode:.3f} / {max(encode, 0):.3f} | |",
             f"| mean difference from the naive output | {difference:.2f} gray levels | |", "",
@@ -150,14 +152,14 @@ class Bench:
             for count in ((1, 5, 20) if megapixels == 12 else (5,)):
                 shift = [0.0]
 
-                def fresh(p=prediction, n=count) -> None:  # a new stroke position each call: never cached
+                def fresh(p=prediction, n=count, shift=shift) -> None:  # a new stroke position each call: never cached
                     shift[0] = (shift[0] + 0.013) % 0.05
                     moved = [{**s, "points": [[x + shift[0], y] for x, y in s["points"]]} for s in strokes(n)]
                     p.render(size=2048, hints=moved)
 
                 preview = best(fresh)
 
-                def fresh_full(p=prediction, n=count) -> None:
+                def fresh_full(p=prediction, n=count, shift=shift) -> None:
                     shift[0] = (shift[0] + 0.013) % 0.05
                     p.render(hints=[{**s, "points": [[x + shift[0], y] for x, y in s["points"]]} for s in strokes(n)])
 
@@ -179,7 +181,8 @@ class Bench:
 
     def video(self) -> list[str]:
         rows = ["### Video throughput at 720p (frames a second: decode, colorize, encode)",
-                "| clip | naive | this project, fp32 | ratio | network runs / 100 frames | this project, int8 forced | ratio |",
+                "| clip | naive | this project, fp32 | ratio | network runs / 100 frames | this project, int8 forced "
+                "| ratio |",
                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         goals = {"pan": (2.5, 4.5), "fast pan": (None, None), "static": (3.5, None)}
         makers = (("pan", pan_clip), ("fast pan", lambda *a: pan_clip(*a, fast=True)), ("static", static_clip))
@@ -195,7 +198,8 @@ class Bench:
             goal_fp32, goal_int8 = goals[kind]
             rows.append(f"| {kind} | {naive_fps:.2f} | {fp32_fps:.2f} | {fp32_fps / naive_fps:.2f}x"
                         + (f" (goal >= {goal_fp32}x)" if goal_fp32 else "")
-                        + f" | {100 * fp32.network_frames / fp32.frames:.0f} | {int8_fps:.2f} | {int8_fps / naive_fps:.2f}x"
+                        + f" | {100 * fp32.network_frames / fp32.frames:.0f} | {int8_fps:.2f} "
+                          f"| {int8_fps / naive_fps:.2f}x"
                         + (f" (goal >= {goal_int8}x) |" if goal_int8 else " |"))
         rows += ["", f"int8 model built in {self.int8_build:.0f} s on first use (then cached); with random weights it "
                      "fails its self-check, so only forcing it runs it (see the int8 section).", ""]

@@ -69,7 +69,8 @@ def ray_overhead(bench) -> list[str]:
         f"{hd_alone.seconds / hd_minutes:.0f} s of one-machine work a minute of film, a cut pass of {hd_cut:.1f} s "
         f"and a join of {hd_join:.1f} s a minute. An hour of 1080p film on N workers like one of these two cores: "
         f"about {hour_work:.0f} s / (N / 2) + {60 * (hd_cut + hd_join):.0f} s "
-        f"(N = 2: {hour_work + 60 * (hd_cut + hd_join):.0f} s; N = 64: {hour_work / 32 + 60 * (hd_cut + hd_join):.0f} s).",
+        f"(N = 2: {hour_work + 60 * (hd_cut + hd_join):.0f} s; "
+        f"N = 64: {hour_work / 32 + 60 * (hd_cut + hd_join):.0f} s).",
         "",
     ]
 

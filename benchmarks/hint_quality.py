@@ -133,7 +133,7 @@ def sweep(methods: dict[str, Method], seeds: Sequence[int] = (0, 1, 2), points: 
     """Mean PSNR (dB over photos and seeds) per start, method and N; N = 0 is the start itself.
     Methods named in `same_for_any_start` ignore the start and are run once per set of hints."""
     table: dict = {}
-    for name, rgb in photos():
+    for _name, rgb in photos():
         lab = color.rgb_to_lab(rgb)
         L, truth_ab = lab[..., 0], lab[..., 1:]
         begin = {s: np.zeros_like(truth_ab) if s == "neutral" else turned(truth_ab) for s in starts}
@@ -213,7 +213,8 @@ def speed(photo: np.ndarray, repeat: int = 3) -> list[str]:
     full = best(lambda: prediction.render(hints=stroke()), repeat)
     return ["### A new stroke on a 12-MP photo (4000x3000; best of a few runs, seconds)",
             "| render | no hints | a new stroke | ratio | goal |", "| --- | ---: | ---: | ---: | --- |",
-            f"| preview (long side 2048) | {plain_preview:.3f} | {preview:.3f} | {preview / plain_preview:.2f}x | <= 0.5 s |",
+            f"| preview (long side 2048) | {plain_preview:.3f} | {preview:.3f} | {preview / plain_preview:.2f}x "
+            "| <= 0.5 s |",
             f"| full resolution | {plain_full:.3f} | {full:.3f} | {full / plain_full:.2f}x | <= 2 s |",
             f"| hint grid, once a photo (at upload) | | {grid:.3f} | | |", ""]
 

@@ -64,7 +64,8 @@ def _js_divergence(p: np.ndarray, q: np.ndarray) -> float:
 
 def color_distribution_consistency(outputs: Sequence[np.ndarray], steps: Sequence[int] = (1, 2, 4)) -> float:
     """CDC: mean JS divergence of 256-bin per-channel histograms between frames t and t+d."""
-    hists = [[np.bincount(frame[..., c].ravel(), minlength=256).astype(np.float64) for c in range(3)] for frame in outputs]
+    hists = [[np.bincount(frame[..., c].ravel(), minlength=256).astype(np.float64) for c in range(3)]
+             for frame in outputs]
     scores = []
     for step in steps:
         pairs = [

@@ -15,7 +15,8 @@ class NaivePipeline:
     cv2.VideoCapture in and cv2.VideoWriter (mp4v, no sound) out."""
 
     def __init__(self, folder: Path) -> None:
-        self.net = cv2.dnn.readNetFromCaffe(str(folder / architecture.PROTOTXT_NAME), str(folder / architecture.WEIGHTS_NAME))
+        self.net = cv2.dnn.readNetFromCaffe(str(folder / architecture.PROTOTXT_NAME),
+                                            str(folder / architecture.WEIGHTS_NAME))
         pts = np.load(folder / architecture.POINTS_NAME).transpose().reshape(2, 313, 1, 1).astype(np.float32)
         self.net.getLayer(self.net.getLayerId("class8_ab")).blobs = [pts]
         self.net.getLayer(self.net.getLayerId("conv8_313_rh")).blobs = [np.full([1, 313], 2.606, np.float32)]

@@ -100,7 +100,9 @@ def load_backend(files: ModelFiles, name: str | None = None, precision: str | No
     if precision == "int8" and not cls.supports_int8:
         raise InputError(f"int8 needs the onnxruntime backend, not {name}.")
     validate_files(files)
-    int8 = int8_backend(files, forced=precision == "int8", threads=threads) if precision != "fp32" and cls.supports_int8 else None
+    int8 = None
+    if precision != "fp32" and cls.supports_int8:
+        int8 = int8_backend(files, forced=precision == "int8", threads=threads)
     backend = int8 or cls(files, threads=threads)
     self_test(backend)
     log.info("Network loaded with the %s backend (%s)", backend.name, backend.precision)

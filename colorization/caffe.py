@@ -55,7 +55,7 @@ _TOKEN = re.compile(r"""\s+|\#[^\n]*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[{}:\[\
 def parse_text_format(text: str) -> Message:
     """Parse protobuf text format (the prototxt syntax) into nested dicts of lists."""
     tokens = [t for t in _TOKEN.findall(text) if t.strip() and not t.startswith("#")]
-    message, pos = _parse_message(tokens, 0, closing=None)
+    message, _ = _parse_message(tokens, 0, closing=None)
     return message
 
 
@@ -205,7 +205,8 @@ def _read_blob(data: memoryview, shapes_only: bool = False) -> np.ndarray:
         elif number in legacy:
             legacy[number] = int(value)  # type: ignore[arg-type]
     if not shape:
-        shape = [legacy[_BlobFields.NUM], legacy[_BlobFields.CHANNELS], legacy[_BlobFields.HEIGHT], legacy[_BlobFields.WIDTH]]
+        fields = (_BlobFields.NUM, _BlobFields.CHANNELS, _BlobFields.HEIGHT, _BlobFields.WIDTH)
+        shape = [legacy[field] for field in fields]
     if int(np.prod(shape)) != count:
         raise ValueError(f"a weight blob holds {count} values for shape {shape}")
     if shapes_only:

@@ -32,17 +32,19 @@ def _controls(parser: argparse.ArgumentParser) -> None:
         _flag(parser, control)
     parser.add_argument("--model", default=None,
                         help="model folder or Hub repo id (default: $COLORIZATION_MODEL, ./models, the Hub)")
-    parser.add_argument("--backend", choices=list(BACKENDS), default=None, help="inference backend (default: fastest installed)")
+    parser.add_argument("--backend", choices=list(BACKENDS), default=None,
+                        help="inference backend (default: fastest installed)")
     parser.add_argument("--precision", choices=["auto", "fp32", "int8"], default=None,
-                        help="auto (default, or $COLORIZATION_PRECISION): int8 when its cached self-check on these weights "
-                             "passed; int8: forced, built on first use (onnxruntime only)")
+                        help="auto (default, or $COLORIZATION_PRECISION): int8 when its cached self-check on these "
+                             "weights passed; int8: forced, built on first use (onnxruntime only)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace existing output files (an input is never replaced)")
     parser.add_argument("--ray", action="store_true",
                         help='spread the work over a Ray cluster (pip install "colorization[cluster]"); '
                              "inputs and outputs must be at the same path on every node")
     parser.add_argument("--ray-address", default=None, metavar="ADDR",
-                        help="an existing Ray cluster (ray://host:10001, or auto); default: a local one (implies --ray)")
+                        help="an existing Ray cluster (ray://host:10001, or auto); default: a local one "
+                             "(implies --ray)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -67,11 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     video = commands.add_parser("video", help="colorize a video")
     video.add_argument("input", type=Path)
     video.add_argument("-o", "--output", type=Path, required=True,
-                       help="output .mp4 (.mkv with --lossless), or an existing folder: <input name>.mp4 (.mkv) inside it")
+                       help="output .mp4 (.mkv with --lossless), or an existing folder: <input name>.mp4 (.mkv) "
+                            "inside it")
     for control in (controls.SMOOTHING, controls.KEYFRAMES):
         _flag(video, control)
     video.add_argument("--max-seconds", type=float, default=float("inf"), help="refuse videos longer than this")
-    video.add_argument("--piece-frames", type=int, default=None, help="with --ray: most frames in one piece (default 720)")
+    video.add_argument("--piece-frames", type=int, default=None,
+                       help="with --ray: most frames in one piece (default 720)")
     video.add_argument("--hints", type=Path, default=None, metavar="FILE.json",
                        help='color hints painted on frames: a JSON list of strokes, [{"time": 12.4, "points": [[x, y], '
                             '...], "color": "#rrggbb", "size": 0.02}], time in seconds from the start, x and y as '

@@ -37,7 +37,8 @@ def require_ray():
     try:
         import ray
     except ImportError:
-        raise InputError('Running on a cluster needs Ray, an optional extra: pip install "colorization[cluster]"') from None
+        raise InputError('Running on a cluster needs Ray, an optional extra: '
+                         'pip install "colorization[cluster]"') from None
     return ray
 
 
@@ -122,7 +123,8 @@ class Pool:
         actor = ray.remote(num_gpus=1 if gpus else 0, num_cpus=0 if gpus else 1, max_restarts=RETRIES,
                            max_task_retries=RETRIES)(worker)
         self.ray = ray
-        self.workers = [actor.remote(model, threads=1 if not gpus else max(1, os.cpu_count() or 1)) for _ in range(count)]
+        threads = 1 if not gpus else max(1, os.cpu_count() or 1)
+        self.workers = [actor.remote(model, threads=threads) for _ in range(count)]
         self._running: dict = {}  # ObjectRef -> (call index, worker), while `run` runs
 
     def run(self, calls: Sequence[Callable], done: Callable[[int, object], None]) -> dict[int, BaseException]:

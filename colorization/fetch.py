@@ -163,7 +163,8 @@ def download_model_files(sources: Sequence[HubSource], *, cache_dir: str | Path 
         f"Tried:\n{tried}\n"
         "Fix it in one of two ways:\n"
         "  1. let this machine reach the Hugging Face Hub (or set HF_ENDPOINT to a mirror), then start again;\n"
-        f"  2. put {PROTOTXT.name}, {WEIGHTS.name} and {POINTS.name} in a folder and set {config.MODEL}=/path/to/that/folder."
+        f"  2. put {PROTOTXT.name}, {WEIGHTS.name} and {POINTS.name} in a folder and set "
+        f"{config.MODEL}=/path/to/that/folder."
     )
 
 

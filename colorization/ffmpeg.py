@@ -225,7 +225,8 @@ def trim(src: str | Path, dst: str | Path, seconds: float) -> Path:
 def count_frames(path: str | Path, stop_after: int | None = None) -> int:
     """Frames in a video's first stream, counted from its packets (no decoding); at most `stop_after`."""
     limit = ["-frames:v", str(stop_after)] if stop_after is not None else []
-    report = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", *input_args(path), "-map", "0:v:0", "-c", "copy",
-                             *limit, "-f", "null", "-"], capture_output=True, text=True, errors="replace", timeout=600).stderr
+    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", *input_args(path), "-map", "0:v:0", "-c", "copy", *limit,
+           "-f", "null", "-"]
+    report = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=600).stderr
     counts = re.findall(r"frame=\s*(\d+)", report)
     return int(counts[-1]) if counts else 0

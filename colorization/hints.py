@@ -141,10 +141,10 @@ def draw(strokes: Sequence[Stroke], width: int, height: int) -> HintMap:
         shift = 4  # sub-pixel positions, as OpenCV's drawing takes them
         pts = np.round(xy * (1 << shift)).astype(np.int32)
         if len(pts) == 1 or np.ptp(pts, axis=0).max() == 0:
-            cv2.circle(layer, tuple(int(v) for v in pts[0]), int(round(max(diameter, 1.0) / 2 * (1 << shift))), 1,
+            cv2.circle(layer, tuple(int(v) for v in pts[0]), round(max(diameter, 1.0) / 2 * (1 << shift)), 1,
                        thickness=-1, lineType=cv2.LINE_8, shift=shift)
         else:
-            cv2.polylines(layer, [pts.reshape(-1, 1, 2)], False, 1, thickness=max(1, int(round(diameter))),
+            cv2.polylines(layer, [pts.reshape(-1, 1, 2)], False, 1, thickness=max(1, round(diameter)),
                           lineType=cv2.LINE_8, shift=shift)
         painted = layer.astype(bool)
         mask |= painted

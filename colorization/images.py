@@ -119,7 +119,8 @@ def _within(size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
 
 def _bomb(exc: Exception, max_pixels: int) -> InputError:
     pixels_declared = re.search(r"\((\d+) pixels\)", str(exc))
-    return _too_large(f"{int(pixels_declared.group(1)) / 1e6:.0f} megapixels" if pixels_declared else "huge", max_pixels)
+    declared = f"{int(pixels_declared.group(1)) / 1e6:.0f} megapixels" if pixels_declared else "huge"
+    return _too_large(declared, max_pixels)
 
 
 def _too_large(size: str, max_pixels: int) -> InputError:

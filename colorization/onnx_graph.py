@@ -73,7 +73,8 @@ def _attribute(name: str, value: float | int | list[int]) -> bytes:
 
 def _node(op: str, inputs: list[str], outputs: list[str], name: str, **attributes) -> bytes:
     f = _NodeFields
-    body = b"".join(pb.string_field(f.INPUT, i) for i in inputs) + b"".join(pb.string_field(f.OUTPUT, o) for o in outputs)
+    body = (b"".join(pb.string_field(f.INPUT, i) for i in inputs)
+            + b"".join(pb.string_field(f.OUTPUT, o) for o in outputs))
     body += pb.string_field(f.NAME, name) + pb.string_field(f.OP_TYPE, op)
     body += b"".join(_attribute(k, v) for k, v in attributes.items())
     return pb.bytes_field(_GraphFields.NODE, body)
@@ -91,7 +92,8 @@ def _value_info(graph_field: int, name: str, dims: list[str | int]) -> bytes:
     """A float tensor's name and shape; string dims are symbolic (any size)."""
     f = _ValueInfoFields
     shape = b"".join(
-        pb.bytes_field(f.SHAPE_DIM, pb.string_field(f.DIM_PARAM, d) if isinstance(d, str) else pb.varint_field(f.DIM_VALUE, d))
+        pb.bytes_field(f.SHAPE_DIM,
+                       pb.string_field(f.DIM_PARAM, d) if isinstance(d, str) else pb.varint_field(f.DIM_VALUE, d))
         for d in dims
     )
     tensor_type = pb.varint_field(f.TENSOR_ELEM_TYPE, _TensorFields.FLOAT) + pb.bytes_field(f.TENSOR_SHAPE, shape)
@@ -99,7 +101,8 @@ def _value_info(graph_field: int, name: str, dims: list[str | int]) -> bytes:
     return pb.bytes_field(graph_field, pb.string_field(f.NAME, name) + pb.bytes_field(f.TYPE, value_type))
 
 
-def caffe_to_onnx(spec: caffe.NetSpec, weights: dict[str, list[np.ndarray]], loader_blobs: dict[str, np.ndarray]) -> bytes:
+def caffe_to_onnx(spec: caffe.NetSpec, weights: dict[str, list[np.ndarray]],
+                  loader_blobs: dict[str, np.ndarray]) -> bytes:
     """Translate a parsed colorization net and its weights into a serialized ONNX ModelProto."""
     nodes, inits = [], []
     current: dict[str, str] = {caffe.INPUT_BLOB: caffe.INPUT_BLOB}
@@ -158,6 +161,7 @@ def caffe_to_onnx(spec: caffe.NetSpec, weights: dict[str, list[np.ndarray]], loa
     graph += _value_info(g.INPUT, caffe.INPUT_BLOB, ["batch", 1, "height", "width"])
     graph += _value_info(g.OUTPUT, caffe.OUTPUT_BLOB, ["batch", 2, "out_height", "out_width"])
     m = _ModelFields
-    opset = pb.bytes_field(m.OPSET_IMPORT, pb.string_field(m.OPSET_DOMAIN, "") + pb.varint_field(m.OPSET_VERSION, OPSET))
+    opset = pb.bytes_field(m.OPSET_IMPORT,
+                           pb.string_field(m.OPSET_DOMAIN, "") + pb.varint_field(m.OPSET_VERSION, OPSET))
     return (pb.varint_field(m.IR_VERSION, IR_VERSION) + pb.string_field(m.PRODUCER_NAME, "colorization") + opset
             + pb.bytes_field(m.GRAPH, graph))

@@ -11,6 +11,7 @@ without re-encoding; the source's sound is added last. Whoever runs the pieces (
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import shutil
@@ -81,10 +82,10 @@ def plan(frames: int, cuts: Sequence[int], piece_frames: int = PIECE_FRAMES,
     check_sizes(piece_frames, warmup)
     bounds = [0] + sorted(c for c in set(cuts) if 0 < c < frames) + [frames]
     pieces: list[Piece] = []
-    for shot_start, shot_end in zip(bounds, bounds[1:]):
+    for shot_start, shot_end in itertools.pairwise(bounds):
         parts = math.ceil((shot_end - shot_start) / piece_frames)
         edges = [shot_start + round(i * (shot_end - shot_start) / parts) for i in range(parts + 1)]
-        for start, end in zip(edges, edges[1:]):
+        for start, end in itertools.pairwise(edges):
             pieces.append(Piece(len(pieces), start, end, min(warmup, start - shot_start), min(warmup, shot_end - end)))
     return pieces
 
@@ -154,8 +155,8 @@ def join(paths: Sequence[Path], src: Path, info: VideoInfo, dst: Path, overwrite
     container = ["-f", "matroska"] if lossless else ["-movflags", "+faststart", "-f", "mp4"]
     try:
         with atomic_write(dst, overwrite) as partial:
-            cmd = [ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-                   *audio_in, "-map", "0:v:0", *audio, "-c:v", "copy", *container, str(partial)]
+            cmd = [ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0",
+                   "-i", str(listing), *audio_in, "-map", "0:v:0", *audio, "-c:v", "copy", *container, str(partial)]
             done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=3600)
             if done.returncode != 0:
                 raise ColorizationError("Joining the pieces failed: " + said(done.stderr, default="?"))

@@ -159,7 +159,8 @@ class Grid:
             edge.append(np.maximum(jump, length * (climb[src] + climb[dst]) / 2).ravel())
             jumped.append(jump.ravel())
             steps.append(np.full(rows[-1].size, length, np.float32))
-        rows, cols, contrast, edge, steps, jump = (np.concatenate(x) for x in (rows, cols, contrast, edge, steps, jumped))
+        rows, cols, contrast, edge, steps, jump = (np.concatenate(x)
+                                                   for x in (rows, cols, contrast, edge, steps, jumped))
         climb = climb.ravel()
 
         def symmetric(values: np.ndarray) -> sp.csr_matrix:

@@ -144,7 +144,8 @@ def build(files: ModelFiles, gate: bool = True, deadline: float | None = None) -
     source = onnx_model(files)
     with tempfile.TemporaryDirectory(prefix="colorization-int8-") as work:
         fp32 = str(source) if isinstance(source, Path) else _written(Path(work) / "fp32.onnx", source)
-        reference = [new_session(fp32).run([caffe.OUTPUT_BLOB], {caffe.INPUT_BLOB: x})[0] for x in network_inputs("check")]
+        session = new_session(fp32)
+        reference = [session.run([caffe.OUTPUT_BLOB], {caffe.INPUT_BLOB: x})[0] for x in network_inputs("check")]
         target = str(Path(work) / "int8.onnx")
         try:
             _quantize(fp32, target)

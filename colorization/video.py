@@ -102,13 +102,14 @@ class VideoOptions:
     render_size: int = defaults.RENDER_SIZE
     batch_size: int | None = None  # frames per network call; None: what the backend suits
     preset: str = "veryfast"
-    crf: int = 18  # x264's quality, lower is better; 0 is lossless (tests compare pixels with it; browsers cannot play it)
+    crf: int = 18  # x264's quality, lower is better; 0 is lossless (tests compare pixels with it; browsers cannot)
     hints: tuple[film_hints.FilmStroke, ...] = ()  # checked by `film_hints.parse_film_hints`
     lossless: bool = False  # an archive master: FFV1 in Matroska, every frame exactly (see `write`)
 
     def __post_init__(self) -> None:
         if isinstance(self.crf, bool) or not isinstance(self.crf, int) or not 0 <= self.crf <= 51:
-            raise InputError(f"the quality (x264's crf) must be a whole number from 0 (lossless) to 51, got {self.crf!r}")
+            raise InputError("the quality (x264's crf) must be a whole number from 0 (lossless) to 51, "
+                             f"got {self.crf!r}")
         for control in (controls.SMOOTHING, controls.KEYFRAMES):
             object.__setattr__(self, control.name, control.check(getattr(self, control.name)))
         check_render_size(self.render_size)
@@ -184,7 +185,7 @@ class DiskArray:
     def __init__(self, folder: str, shape: tuple[int, ...]) -> None:
         self.shape = shape
         self._size = int(np.prod(shape)) * 4
-        self._file = tempfile.TemporaryFile(dir=folder)
+        self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (open as long as the store: closed by close())
 
     def __getitem__(self, index: int) -> np.ndarray:
         data = os.pread(self._file.fileno(), self._size, index * self._size)

@@ -160,7 +160,8 @@ def test_a_self_test_failure_is_one_sentence_and_its_traceback_is_logged(caplog)
     caplog.set_level("DEBUG", logger="colorization")
     with pytest.raises(ModelInvalidError) as info:
         self_test(Crashing())
-    assert str(info.value) == "The network failed its self-test: [ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Conv failed"
+    assert str(info.value) == ("The network failed its self-test: "
+                               "[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Conv failed")
     assert isinstance(info.value.__cause__, RuntimeError)  # the traceback travels with the error
     logged = [r for r in caplog.records if r.exc_info and "self-test" in r.getMessage()]
     assert logged and logged[0].levelname == "DEBUG" and "in run" in caplog.text

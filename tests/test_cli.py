@@ -53,7 +53,8 @@ def test_a_bad_image_fails_with_a_message_and_exit_code(brightness_dir, tmp_path
 
 def test_video_with_progress(brightness_dir, tmp_path):
     clip = make_clip(tmp_path / "film.mp4", frames_per_shot=8)
-    done = run("video", clip, "-o", tmp_path / "out.mp4", "--smoothing", "0.5", "--keyframes", "1", model=brightness_dir)
+    done = run("video", clip, "-o", tmp_path / "out.mp4", "--smoothing", "0.5", "--keyframes", "1",
+               model=brightness_dir)
     assert done.returncode == 0, done.stderr
     assert "16 frames at 25 fps" in done.stdout and "frame" in done.stderr  # tqdm draws on stderr
     assert len(frame_times(tmp_path / "out.mp4")) == 16 and "Audio: aac" in streams(tmp_path / "out.mp4")
@@ -99,6 +100,7 @@ def test_hints_from_a_file_color_the_hinted_region(tmp_path):
     for hostile, said in ((Path("/dev/zero"), "larger than 4 MB"), (tmp_path, "Cannot read the hints file"),
                           (tmp_path / "missing.json", "Cannot read the hints file"), (ROOT / "examples" / "images" /
                           "coins.png", "Cannot read the hints file")):  # endless, a folder, missing, not text
-        done = run("image", tmp_path / "two.png", "-o", tmp_path / "out3", "--hints", hostile, model=neutral, timeout=60)
+        done = run("image", tmp_path / "two.png", "-o", tmp_path / "out3", "--hints", hostile, model=neutral,
+                   timeout=60)
         assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, (hostile, done.stderr)
     assert not (tmp_path / "out3").exists()

@@ -155,8 +155,9 @@ def test_a_piece_that_always_fails_fails_the_job_and_a_rerun_reuses_what_finishe
 
 def test_ctrl_c_stops_the_workers_and_removes_unfinished_pieces(address, brightness_dir, tmp_path):
     film = make_clip(tmp_path / "long.mp4", frames_per_shot=125, size=(640, 360))
-    process = subprocess.Popen([sys.executable, "-m", "colorization", "video", str(film), "-o", str(tmp_path / "out.mp4"),
-                                "--model", str(brightness_dir), "--ray-address", address, "--piece-frames", "30"],
+    process = subprocess.Popen([sys.executable, "-m", "colorization", "video", str(film),
+                                "-o", str(tmp_path / "out.mp4"), "--model", str(brightness_dir),
+                                "--ray-address", address, "--piece-frames", "30"],
                                env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     workspace = tmp_path / ".out.mp4.pieces"
@@ -173,7 +174,8 @@ def test_ctrl_c_stops_the_workers_and_removes_unfinished_pieces(address, brightn
     assert finished and all(count_frames(p) == 25 for p in finished)  # whole pieces only: two shots of 125 in fives
 
 
-def test_a_bug_in_the_caller_s_callback_is_raised_not_reported_as_a_photo_that_failed(address, brightness_dir, tmp_path):
+def test_a_bug_in_the_caller_s_callback_is_raised_not_reported_as_a_photo_that_failed(address, brightness_dir,
+                                                                                      tmp_path):
     photo = tmp_path / "p.png"
     Image.new("L", (16, 16), 90).save(photo)
 
@@ -208,7 +210,8 @@ def test_without_ray_the_flag_says_how_to_install_it(tmp_path):
 
 def test_pieces_of_no_frames_are_refused_before_any_work(brightness_dir, film, tmp_path, monkeypatch):
     for count in ("0", "-5"):  # 0 once quietly meant the default
-        done = cli("video", film, "-o", tmp_path / "out.mp4", "--ray", "--piece-frames", count, "--model", brightness_dir)
+        done = cli("video", film, "-o", tmp_path / "out.mp4", "--ray", "--piece-frames", count,
+                   "--model", brightness_dir)
         assert done.returncode == 2 and "A piece needs at least one frame" in done.stderr, done.stderr
         assert not (tmp_path / "out.mp4").exists()
 
@@ -217,7 +220,8 @@ def test_pieces_of_no_frames_are_refused_before_any_work(brightness_dir, film, t
 
     monkeypatch.setattr(pieces, "find_cuts", no_cut_pass)
     with pytest.raises(InputError, match="at least one frame"):
-        cluster.colorize_film(film, tmp_path / "out.mp4", ModelChoice(str(brightness_dir)), VideoOptions(), piece_frames=0)
+        cluster.colorize_film(film, tmp_path / "out.mp4", ModelChoice(str(brightness_dir)), VideoOptions(),
+                              piece_frames=0)
 
 
 def test_a_wrong_cluster_address_is_said_in_seconds(tmp_path):

@@ -31,7 +31,8 @@ def test_every_link_names_a_file_of_the_repository(page):
             continue
         path, _, anchor = target.partition("#")
         linked = (page.parent / path).resolve() if path else page
-        if not linked.is_file() or not linked.is_relative_to(ROOT) or (anchor and linked.suffix == ".md" and anchor not in anchors(linked)):
+        missing_anchor = anchor and linked.suffix == ".md" and anchor not in anchors(linked)
+        if not linked.is_file() or not linked.is_relative_to(ROOT) or missing_anchor:
             broken.append(target)
     assert not broken, f"{page.name} links to what does not exist: {broken}"
 
@@ -61,5 +62,5 @@ def test_every_module_is_in_the_development_map():
     modules = [ROOT / "app.py", *(ROOT / "colorization").rglob("*.py"), *(ROOT / "webapp").glob("*.py")]
     text = (ROOT / "docs" / "development.md").read_text().split("## Where each concern lives")[1].split("\n## ")[0]
     missing = [str(m.relative_to(ROOT)) for m in modules
-               if m.name != "__init__.py" and m.name != "__main__.py" and not re.search(rf"[`/]{re.escape(m.name)}`", text)]
+               if m.name not in ("__init__.py", "__main__.py") and not re.search(rf"[`/]{re.escape(m.name)}`", text)]
     assert not missing, f"docs/development.md does not say where these belong: {missing}"

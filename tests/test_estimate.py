@@ -61,7 +61,8 @@ def test_the_estimate_follows_the_motion_sampled_from_a_real_file(brightness_col
     }
     loss, estimated = {}, {}
     for name, frames in clips.items():
-        path = synthetic.write_video(tmp_path / f"{name}.mp4", (synthetic.to_gray(f) for f in frames), Fraction(24), size)
+        path = synthetic.write_video(tmp_path / f"{name}.mp4", (synthetic.to_gray(f) for f in frames), Fraction(24),
+                                     size)
         info = probe(path)
         loss[name] = sample_motion(path, info, brightness_colorizer)
         estimated[name] = video_seconds(info, VideoOptions(), SPEEDS, loss[name])

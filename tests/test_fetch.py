@@ -103,7 +103,8 @@ def test_all_failed_gives_one_clear_message(hub, fixed_dir, tmp_path):
 
 def test_unreachable_hub_says_so(monkeypatch, fixed_dir, tmp_path):
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
-    with pytest.raises(ModelUnavailableError, match="Tried:\n  - model team/x@main: .*Hub unreachable and not in the local cache"):
+    with pytest.raises(ModelUnavailableError,
+                       match=r"Tried:\n  - model team/x@main: .*Hub unreachable and not in the local cache"):
         resolve_model_files(hub_sources=[HubSource("team/x", files=specs(fixed_dir))], cache_dir=tmp_path)
 
 
@@ -115,12 +116,14 @@ def test_offline_start_from_the_cache(hub, fixed_dir, tmp_path):
         "import json, sys\n"
         "from colorization import Colorizer, HubSource, ModelFile\n"
         "files = tuple(ModelFile(tuple(n), s, h) for n, s, h in json.loads(sys.argv[1]))\n"
-        "c = Colorizer.from_pretrained(hub_sources=[HubSource('team/colorization', files=files)], cache_dir=sys.argv[2], backend='opencv')\n"
+        "c = Colorizer.from_pretrained(hub_sources=[HubSource('team/colorization', files=files)], "
+        "cache_dir=sys.argv[2], backend='opencv')\n"
         "print('OK', c.files.origin)\n"
     )
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_ENDPOINT="http://127.0.0.1:9", PYTHONPATH=str(ROOT))
     argv = json.dumps([[list(f.names), f.size, f.sha256] for f in files])
-    done = subprocess.run([sys.executable, "-c", script, argv, str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", script, argv, str(tmp_path)], env=env, capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     assert "OK model team/colorization@main" in done.stdout
 
@@ -139,7 +142,7 @@ def test_env_var_names_the_source(monkeypatch, fixed_dir):
 
 def test_missing_files_in_a_folder(tmp_path):
     (tmp_path / "pts_in_hull.npy").write_bytes(b"x")
-    with pytest.raises(ModelUnavailableError, match="lacks: colorization_deploy_v2.prototxt or models_"):
+    with pytest.raises(ModelUnavailableError, match=r"lacks: colorization_deploy_v2\.prototxt or models_"):
         resolve_model_files(tmp_path)
 
 
@@ -148,7 +151,8 @@ def test_weights_of_the_wrong_shape_are_named(fixed_dir, tmp_path):
         (tmp_path / item.name).write_bytes(item.read_bytes())
     wrong = [("conv8_313", "Convolution", [np.zeros((313, 1, 3, 3), np.float32), np.zeros(313, np.float32)])]
     (tmp_path / arch.WEIGHTS_NAME).write_bytes(write_caffemodel(wrong))
-    with pytest.raises(ModelInvalidError, match=r"layer 'conv8_313' has weights of shape \[\(313, 1, 3, 3\), \(313,\)\]"):
+    with pytest.raises(ModelInvalidError,
+                       match=r"layer 'conv8_313' has weights of shape \[\(313, 1, 3, 3\), \(313,\)\]"):
         Colorizer.from_pretrained(tmp_path)
 
 
@@ -249,6 +253,7 @@ def test_an_unexpected_hub_error_fails_that_source_in_one_line_and_logs_its_trac
     caplog.set_level("DEBUG", logger="colorization")
     with pytest.raises(ModelUnavailableError) as info:
         resolve_model_files(hub_sources=[HubSource("team/x", files=specs(fixed_dir))], cache_dir=tmp_path)
-    assert "model team/x@main: colorization_deploy_v2.prototxt: RuntimeError the mirror answered nonsense\n" in str(info.value)
+    said = "model team/x@main: colorization_deploy_v2.prototxt: RuntimeError the mirror answered nonsense\n"
+    assert said in str(info.value)
     assert "second line" not in str(info.value)
     assert [r for r in caplog.records if r.levelname == "DEBUG" and r.exc_info and "team/x" in r.getMessage()]

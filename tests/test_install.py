@@ -64,7 +64,8 @@ def test_the_model_is_found_on_the_hub_with_only_the_declared_dependencies(insta
         "import numpy as np\n"
         "from colorization import Colorizer, HubSource, ModelFile\n"
         "files = tuple(ModelFile(tuple(n), s, h) for n, s, h in json.loads(sys.argv[1]))\n"
-        "c = Colorizer.from_pretrained(hub_sources=[HubSource('team/colorization', files=files)], cache_dir=sys.argv[2])\n"
+        "c = Colorizer.from_pretrained(hub_sources=[HubSource('team/colorization', files=files)], "
+        "cache_dir=sys.argv[2])\n"
         "print('OK', c.backend.name, c.colorize(np.full((8, 8), 118, np.uint8))[0, 0].tolist())\n"
     )
     with FakeHub() as hub:

@@ -59,7 +59,8 @@ def test_odd_shapes(fixed_colorizer, shape):
     assert fixed_colorizer.colorize(np.full(shape, 77, np.uint8)).shape[:2] == shape[:2]
 
 
-@pytest.mark.parametrize("bad", [np.zeros((4, 4), np.float32), np.zeros((4, 4, 2), np.uint8), np.zeros((0, 5), np.uint8)])
+@pytest.mark.parametrize("bad", [np.zeros((4, 4), np.float32), np.zeros((4, 4, 2), np.uint8),
+                                 np.zeros((0, 5), np.uint8)])
 def test_bad_arrays_get_a_clear_error(fixed_colorizer, bad):
     with pytest.raises(InputError):
         fixed_colorizer.colorize(bad)

@@ -42,7 +42,7 @@ def fresh(folder: Path, kind: str) -> Path:
 
 def test_int8_passes_on_a_network_it_does_not_hurt(tmp_path):
     files = resolve_model_files(fresh(tmp_path, "fixed"))
-    model, verdict = quantize.build(files)
+    _, verdict = quantize.build(files)
     assert verdict.passed and verdict.kept_fp32 == () and verdict.mean <= quantize.GATE_MEAN
     assert quantize.cached(files)[1] == verdict  # cached with the model, for the next start
     colorizer = Colorizer.from_pretrained(tmp_path, precision="auto")  # the cached verdict says yes

@@ -115,7 +115,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def app_client(fixed_colorizer, tmp_path_factory):
-    with running_app(fixed_colorizer) as (url, demo):
+    with running_app(fixed_colorizer) as (url, _):
         yield Client(url, verbose=False, download_files=str(tmp_path_factory.mktemp("downloads"))), fixed_colorizer
 
 
@@ -212,7 +212,8 @@ def test_no_event_opens_a_file_the_visitor_did_not_upload(hostile_server, fixed_
         assert answer.refused and answer.data is None, (event, name, answer)
         messages[name] = re.sub(r"input_value=.*?, input_type", "input_value=<file>, input_type",
                                 answer.error.replace("missing.png", "secret.png"))
-        assert messages[name] == NOT_AVAILABLE or "validation error" in messages[name] or "Cannot move" in messages[name]
+        said = messages[name]
+        assert said == NOT_AVAILABLE or "validation error" in said or "Cannot move" in said
     # Whether a file exists is never told: the same words for an existing and a missing file.
     assert messages["existing file"] == messages["missing file"]
     assert messages["with meta"] == messages["missing, with meta"]
@@ -233,7 +234,8 @@ def assert_normal_photo_works(url: str) -> None:
         photo = Path(folder) / "normal.png"
         Image.new("L", (9, 7), 100).save(photo)
         client = Client(url, verbose=False, download_files=folder)
-        assert np.asarray(Image.open(client.predict(handle_file(photo), api_name="/colorize_image")[1])).shape == (7, 9, 3)
+        result = client.predict(handle_file(photo), api_name="/colorize_image")[1]
+        assert np.asarray(Image.open(result)).shape == (7, 9, 3)
 
 
 def test_the_app_s_own_examples_may_be_named(hostile_server):
@@ -411,12 +413,14 @@ def test_a_client_that_disconnects_mid_video_stops_the_job(real_arch_dir, tmp_pa
     script = (
         "import sys\n"
         "from gradio_client import Client, handle_file\n"
-        "Client(sys.argv[1], verbose=False).predict(handle_file(sys.argv[2]), 1, 1, 0, 0.85, 1, 224, api_name='/colorize_video')\n"
+        "Client(sys.argv[1], verbose=False).predict(handle_file(sys.argv[2]), 1, 1, 0, 0.85, 1, 224,\n"
+        "                                            api_name='/colorize_video')\n"
     )
     existing = set(Path(tempfile.gettempdir()).glob("colorize-work-*"))
     work_dirs = lambda: list(set(Path(tempfile.gettempdir()).glob("colorize-work-*")) - existing)  # noqa: E731
     with running_app(colorizer) as (url, _):
-        client = subprocess.Popen([sys.executable, "-c", script, url, str(clip)], env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        client = subprocess.Popen([sys.executable, "-c", script, url, str(clip)],
+                                  env=dict(os.environ, PYTHONPATH=str(ROOT)))
         deadline = time.monotonic() + 120
         while colorizer.network_calls < 3 and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -484,8 +488,9 @@ class Gate:
 def test_photos_and_films_wait_in_separate_rooms(fixed_colorizer, tmp_path):
     """A burst of photos fills the photo room; the next photo hears why; a film still gets through."""
     from support.server import serving
-    from webapp.state import AppState
+
     from webapp.limits import AppLimits
+    from webapp.state import AppState
 
     gate = Gate(fixed_colorizer)
     state = AppState(gate, limits=AppLimits(image_workers=1, image_waiting=2, video_workers=1, video_waiting=1))
@@ -526,7 +531,8 @@ def test_a_film_damaged_inside_is_delivered_with_a_warning_on_the_page(fixed_col
     with running_app(fixed_colorizer) as (url, demo):
         uploaded = damaged_in_the_middle(whole, upload_folder() / "test-uploads" / "damaged.mp4")
         answer = raw.call(url, raw.fn_index(demo, "on_video_run"),
-                          [{"path": str(uploaded), "meta": {"_type": "gradio.FileData"}}, 1.0, 1.0, 0.0, 0.85, 2, 224, None])
+                          [{"path": str(uploaded), "meta": {"_type": "gradio.FileData"}},
+                           1.0, 1.0, 0.0, 0.85, 2, 224, None])
         assert not answer.refused, answer
         assert "damaged in places" in answer.data[1]
         assert_normal_photo_works(url)
@@ -540,8 +546,9 @@ def test_load_rooms_memory_and_no_leftover_files(fixed_colorizer, tmp_path, monk
     """16 photo and 2 film callers at once against rooms of 2+3 photos and 1+1 films: every accepted
     job is right, the rest hear why, memory stays bounded, and no upload or result outlives its time."""
     from support.server import serving
-    from webapp.state import AppState
+
     from webapp.limits import AppLimits
+    from webapp.state import AppState
 
     clip = make_clip(tmp_path / "film.mp4", frames_per_shot=10)
     photo = gray_png(tmp_path / "photo.png", level=118, size=(1500, 1000))

@@ -91,7 +91,8 @@ def test_strength_zero_every_frame_equals_the_image_pipeline(clip, brightness_co
 
     written = []
     original = FFMPEG_VideoWriter.write_frame
-    monkeypatch.setattr(FFMPEG_VideoWriter, "write_frame", lambda self, frame: written.append(frame) or original(self, frame))
+    monkeypatch.setattr(FFMPEG_VideoWriter, "write_frame",
+                        lambda self, frame: written.append(frame) or original(self, frame))
     out = colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, smoothing=0.0, keyframe_interval=1)
     assert out.network_frames == 24 and len(written) == 24
     for sent, source in zip(written, decode(clip)):
@@ -111,7 +112,7 @@ def test_adjustments_apply_to_every_frame(clip, brightness_colorizer, tmp_path):
 def test_progress_names_each_stage_and_never_goes_back(clip, brightness_colorizer, tmp_path):
     seen = []
     colorize_video(clip, tmp_path / "ok.mp4", brightness_colorizer, progress=seen.append)
-    assert [s.stage for s in seen][0] == "colorizing" and seen[-1].stage == "writing"
+    assert seen[0].stage == "colorizing" and seen[-1].stage == "writing"
     assert sorted({s.stage for s in seen}, key=[x.stage for x in seen].index) == ["colorizing", "smoothing", "writing"]
     fractions = [s.fraction for s in seen]
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
@@ -135,7 +136,7 @@ def test_limits_refuse_before_any_work(clip, brightness_colorizer, tmp_path):
     calls = brightness_colorizer.network_calls
     with pytest.raises(InputError, match="the limit is 0 s"):
         colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, limits=VideoLimits(max_seconds=0.5))
-    with pytest.raises(InputError, match="the limit is 0.1 megapixels"):
+    with pytest.raises(InputError, match=r"the limit is 0\.1 megapixels"):
         colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, limits=VideoLimits(max_pixels=60_000))
     with pytest.raises(InputError, match="25 frames a second; the limit is 24"):
         colorize_video(clip, tmp_path / "out.mp4", brightness_colorizer, limits=VideoLimits(max_fps=24))

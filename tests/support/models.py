@@ -24,7 +24,8 @@ SLOPE = 0.02
 
 def _stack(stem_out: int = N_BINS) -> list[Layer]:
     """data_l -> 4x4/4 conv straight to the 313 logits -> the standard head."""
-    return [arch.input_layer(64), arch.conv_layer("conv8_313", "data_l", "conv8_313", stem_out, 4, 4)] + arch.head_layers("conv8_313")
+    stem = arch.conv_layer("conv8_313", "data_l", "conv8_313", stem_out, 4, 4)
+    return [arch.input_layer(64), stem, *arch.head_layers("conv8_313")]
 
 
 def _head_blobs() -> tuple[str, str, list[np.ndarray]]:

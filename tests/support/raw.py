@@ -44,7 +44,8 @@ def call(url: str, index: int, data: list[Any], session_hash: str | None = None,
                          json={"data": data, "fn_index": index, "session_hash": session, "event_data": None,
                                "trigger_id": None})
         if join.status_code != 200:
-            detail = join.json().get("detail") if join.headers.get("content-type", "").startswith("application/json") else join.text
+            is_json = join.headers.get("content-type", "").startswith("application/json")
+            detail = join.json().get("detail") if is_json else join.text
             return Answer(join.status_code, error=str(detail))
         with http.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}) as stream:
             for line in stream.iter_lines():
