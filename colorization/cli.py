@@ -12,9 +12,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import controls
 from .controls import Control
+
+if TYPE_CHECKING:
+    from .video import VideoOptions
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
 
@@ -71,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("-o", "--output", type=Path, required=True,
                        help="output .mp4 (.mkv with --lossless), or an existing folder: <input name>.mp4 (.mkv) "
                             "inside it")
-    for control in (controls.SMOOTHING, controls.KEYFRAMES):
+    for control in controls.FILM_ONLY:
         _flag(video, control)
     video.add_argument("--max-seconds", type=float, default=float("inf"), help="refuse videos longer than this")
     video.add_argument("--piece-frames", type=int, default=None,
@@ -161,12 +165,10 @@ def _run_video_on_ray(args: argparse.Namespace, adjustments) -> int:
     from tqdm import tqdm
 
     from . import cluster, pieces
-    from .video import VideoOptions
 
     piece_frames = pieces.PIECE_FRAMES if args.piece_frames is None else args.piece_frames
     pieces.check_sizes(piece_frames)  # before Ray starts
-    options = VideoOptions(adjustments, args.smoothing, args.keyframes, args.render_size, crf=args.quality,
-                           hints=args.hints, lossless=args.lossless)
+    options = _video_options(args, adjustments)
     cluster.start(args.ray_address)
     with tqdm(total=1, disable=args.quiet, bar_format="{desc}: {n_fmt}/{total_fmt}|{bar}|") as bar:
         def progress(stage: str, done: int, total: int) -> None:
@@ -219,6 +221,13 @@ def _check_video_settings(args: argparse.Namespace) -> None:
     VideoOptions(crf=args.quality)  # the range check
 
 
+def _video_options(args: argparse.Namespace, adjustments) -> VideoOptions:
+    """The film's settings from the command line: the table's rows by name, then the output's quality."""
+    from .video import VideoOptions
+
+    return VideoOptions.named(adjustments, vars(args), crf=args.quality, hints=args.hints, lossless=args.lossless)
+
+
 def _run_video(args: argparse.Namespace, colorizer, adjustments) -> int:
     from tqdm import tqdm
 
@@ -231,10 +240,10 @@ def _run_video(args: argparse.Namespace, colorizer, adjustments) -> int:
         bar.update(round(update.fraction * 1000) - bar.n)
 
     try:
-        result = colorize_video(args.input, _video_target(args), colorizer, adjustments, smoothing=args.smoothing,
-                                keyframe_interval=args.keyframes, render_size=args.render_size,
+        options = _video_options(args, adjustments)
+        result = colorize_video(args.input, _video_target(args), colorizer, adjustments, **options.keywords(),
                                 limits=VideoLimits(max_seconds=args.max_seconds), progress=progress,
-                                overwrite=args.overwrite, hints=args.hints, crf=args.quality, lossless=args.lossless)
+                                overwrite=args.overwrite)
     finally:
         bar.close()
     for warning in result.warnings:
@@ -263,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .pipeline import Colorizer, check_render_size
 
     try:  # every setting is checked before the model loads
-        adjustments = Adjustments(args.intensity, args.saturation, args.hue)
+        adjustments = Adjustments.named(vars(args))
         check_render_size(args.render_size)
         args.ray = args.ray or args.ray_address is not None
         if args.ray:

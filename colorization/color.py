@@ -7,7 +7,9 @@ ab is float32 HxWx2 in Lab units.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -32,6 +34,12 @@ class Adjustments:
     def __post_init__(self) -> None:
         for control in controls.COLOR:
             object.__setattr__(self, control.name, control.check(getattr(self, control.name)))
+
+    @classmethod
+    def named(cls, values: Mapping[str, Any]) -> Adjustments:
+        """The color controls read by their names in the controls table (a parsed command line, an API
+        call's parameters, a page's inputs), each checked."""
+        return cls(**{control.name: values[control.name] for control in controls.COLOR})
 
 
 NEUTRAL = Adjustments()

@@ -96,7 +96,8 @@ KEYFRAMES = Control(
     "Most frames between network runs, 1 (every frame) to 16; colors are carried by motion between them.",
     "--keyframes", whole=True, info="Colors are carried by motion in between. 1 = every frame (slowest).")
 
-COLOR = (INTENSITY, SATURATION, HUE)
+COLOR = (INTENSITY, SATURATION, HUE)  # fields of `Adjustments`
 PHOTO = (*COLOR, RENDER_SIZE)
-FILM = (*PHOTO, SMOOTHING, KEYFRAMES)
+FILM_ONLY = (SMOOTHING, KEYFRAMES)  # fields of `VideoOptions` besides the colors and the render size
+FILM = (*PHOTO, *FILM_ONLY)
 BY_NAME = {control.name: control for control in FILM}

@@ -17,7 +17,7 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -110,9 +110,23 @@ class VideoOptions:
         if isinstance(self.crf, bool) or not isinstance(self.crf, int) or not 0 <= self.crf <= 51:
             raise InputError("the quality (x264's crf) must be a whole number from 0 (lossless) to 51, "
                              f"got {self.crf!r}")
-        for control in (controls.SMOOTHING, controls.KEYFRAMES):
+        for control in controls.FILM_ONLY:
             object.__setattr__(self, control.name, control.check(getattr(self, control.name)))
         check_render_size(self.render_size)
+
+    @classmethod
+    def named(cls, adjustments: Adjustments, values: Mapping[str, Any], **rest: Any) -> VideoOptions:
+        """A film's options read by their names in the controls table (its own rows and the render size)
+        from `values` (a parsed command line, an API call's parameters, a page's inputs); `rest` sets the
+        fields that are not controls (crf, hints, lossless)."""
+        named = {control.name: values[control.name] for control in (*controls.FILM_ONLY, controls.RENDER_SIZE)}
+        return cls(adjustments, **named, **rest)
+
+    def keywords(self) -> dict[str, Any]:
+        """Everything but the adjustments as `colorize_video` takes it, one keyword per field (it calls
+        `keyframes` `keyframe_interval`, the name it was published with)."""
+        return {("keyframe_interval" if name == "keyframes" else name): value
+                for name, value in vars(self).items() if name != "adjustments"}
 
 
 @dataclass(frozen=True)

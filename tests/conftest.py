@@ -20,6 +20,7 @@ from support import models
 
 from benchmarks import architecture as arch
 from colorization import Colorizer
+from colorization.backends import BACKENDS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -40,7 +41,7 @@ def real_arch_dir(tmp_path_factory) -> Path:
     return arch.write_model(tmp_path_factory.mktemp("real_arch"), seed=0)
 
 
-@pytest.fixture(scope="session", params=["opencv", "onnxruntime"])
+@pytest.fixture(scope="session", params=sorted(BACKENDS))  # every registered backend runs the same tests
 def backend_name(request) -> str:
     return request.param
 

@@ -20,7 +20,7 @@ from colorization.outputs import atomic_write, plan_names
 from colorization.pipeline import fit_within
 from colorization.video import VideoOptions, check_video, colorize_video
 
-from . import settings, texts
+from . import texts
 from .gradio_internals import current_caller, session_alive
 from .presence import abandoned
 from .state import AppState
@@ -153,9 +153,9 @@ def film(state: AppState, video: Any, options: VideoOptions, hints: Any, request
                 progress(0.0, desc=f"Cutting the first {seconds:g} seconds")
                 source = trim(path, folder / f"{path.stem[:60] or 'video'}-first-{seconds:g}s.mp4", seconds)
             target = folder / f"{path.stem[:60] or 'video'}-colorized.mp4"
-            result = colorize_video(source, target, model, options.adjustments, **settings.library_keywords(options),
-                                    limits=state.limits.video, progress=report, cancel=stop, speeds=state.speeds,
-                                    hints=strokes)
+            keywords = {**options.keywords(), "hints": strokes}
+            result = colorize_video(source, target, model, options.adjustments, **keywords,
+                                    limits=state.limits.video, progress=report, cancel=stop, speeds=state.speeds)
             if source != path:
                 source.unlink(missing_ok=True)
     except BaseException:

@@ -17,24 +17,17 @@ from colorization.video import VideoOptions
 from . import fields
 
 COLOR = controls.COLOR  # the color controls: fields of `Adjustments`
-FILM_ONLY = tuple(c for c in controls.FILM if c not in controls.PHOTO)  # a film's own options: fields of VideoOptions
-VIDEO = (*FILM_ONLY, controls.RENDER_SIZE)  # a film's settings besides the colors (the estimate follows them)
+VIDEO = (*controls.FILM_ONLY, controls.RENDER_SIZE)  # a film's settings besides the colors (the estimate reads them)
 
 
 def adjustments(values: Mapping[str, Any]) -> Adjustments:
     """The color controls as sent; `Adjustments` checks each against the controls table."""
-    return Adjustments(**{control.name: values[control.name] for control in COLOR})
+    return Adjustments.named(values)
 
 
 def video_options(values: Mapping[str, Any], adjusted: Adjustments) -> VideoOptions:
     """A film's options as sent (its own rows and the render size), each checked against the controls table."""
-    return VideoOptions(adjusted, **{control.name: control.check(values[control.name]) for control in VIDEO})
-
-
-def library_keywords(options: VideoOptions) -> dict[str, Any]:
-    """A film's options as `colorization.video.colorize_video` takes them: one keyword per row, by its name
-    (the library calls `keyframes` `keyframe_interval`)."""
-    return {("keyframe_interval" if c.name == "keyframes" else c.name): getattr(options, c.name) for c in VIDEO}
+    return VideoOptions.named(adjusted, values)
 
 
 def as_shown(values: Mapping[str, Any], rows=COLOR) -> tuple[dict[str, float] | None, list]:

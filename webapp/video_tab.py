@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from colorization import Cancelled
+from colorization import Cancelled, controls
 from colorization.estimate import video_seconds
 from colorization.ffmpeg import grab_frame
 from colorization.pipeline import check_render_size, fit_within
@@ -168,7 +168,7 @@ def build(state: AppState, api: PublicApi) -> None:
             with gr.Column():
                 colors = color_sliders("video", words)
             with gr.Column():
-                options = {**sliders(settings.FILM_ONLY, "video", words),
+                options = {**sliders(controls.FILM_ONLY, "video", words),
                            "render_size": render_size_slider("video-render-size", words)}  # in `settings.VIDEO` order
         video, painted, frame_shown = gr.State(None), gr.State([]), gr.State(None)
         film_hints = described(gr.JSON(visible=False, label="hints"),
