@@ -7,14 +7,14 @@ from fractions import Fraction
 import cv2
 import numpy as np
 import pytest
+from support.media import decode, photo
 
-from colorization import Adjustments, InputError, Prediction, color, video
 from benchmarks import metrics, synthetic
-from colorization.film_hints import FilmStroke, frame_at, painted_frames, parse_film_hints
+from colorization import Adjustments, InputError, Prediction, color, video
 from colorization.ffmpeg import probe
+from colorization.film_hints import FilmStroke, frame_at, painted_frames, parse_film_hints
 from colorization.hints import MAX_POINTS, hex_to_ab
 from colorization.video import colorize_video
-from support.media import decode, photo
 
 FPS = 24
 BLUE, GREEN = "#2b5fd9", "#3f9b4a"

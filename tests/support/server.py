@@ -6,11 +6,15 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import numpy as np
+from gradio_client import Client, handle_file
+from PIL import Image
 
 from colorization import Colorizer
 
@@ -80,3 +84,13 @@ def stop_app_process(process) -> str:
     except subprocess.TimeoutExpired:
         process.kill()
     return process.stdout.read()
+
+
+def assert_normal_photo_works(url: str) -> None:
+    """After an attack or a fault: an ordinary photo is still colorized through the public API."""
+    with tempfile.TemporaryDirectory() as folder:
+        photo = Path(folder) / "normal.png"
+        Image.new("L", (9, 7), 100).save(photo)
+        client = Client(url, verbose=False, download_files=folder)
+        result = client.predict(handle_file(photo), api_name="/colorize_image")[1]
+        assert np.asarray(Image.open(result)).shape == (7, 9, 3)
