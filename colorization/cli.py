@@ -14,13 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import controls
+from . import config, controls
 from .controls import Control
 
 if TYPE_CHECKING:
     from .video import VideoOptions
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
 
 
 def _flag(parser: argparse.ArgumentParser, control: Control) -> None:
@@ -38,7 +37,7 @@ def _controls(parser: argparse.ArgumentParser) -> None:
                         help="model folder or Hub repo id (default: $COLORIZATION_MODEL, ./models, the Hub)")
     parser.add_argument("--backend", choices=list(BACKENDS), default=None,
                         help="inference backend (default: fastest installed)")
-    parser.add_argument("--precision", choices=["auto", "fp32", "int8"], default=None,
+    parser.add_argument("--precision", choices=config.PRECISIONS, default=None,
                         help="auto (default, or $COLORIZATION_PRECISION): int8 when its cached self-check on these "
                              "weights passed; int8: forced, built on first use (onnxruntime only)")
     parser.add_argument("--overwrite", action="store_true",
@@ -93,10 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _image_files(inputs: Sequence[Path]) -> list[Path]:
+    from .images import FORMATS
+
     files = []
     for item in inputs:
         if item.is_dir():
-            files.extend(sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()))
+            files.extend(sorted(p for p in item.iterdir() if p.suffix.lower() in FORMATS and p.is_file()))
         else:
             files.append(item)
     return files

@@ -72,6 +72,11 @@ def is_gray(rgb: np.ndarray) -> bool:
     return bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]))
 
 
+def network_lightness(rgb: np.ndarray) -> np.ndarray:
+    """What the network takes of an RGB image already at its input size: 1x1xHxW float32, L - 50."""
+    return (lightness(rgb) - L_CENTER)[None, None].astype(np.float32, copy=False)
+
+
 def lightness(rgb: np.ndarray) -> np.ndarray:
     """The L channel (0..100) of an RGB image.
 

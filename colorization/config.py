@@ -43,6 +43,9 @@ def backend() -> str | None:
     return (_text(BACKEND) or "").lower() or None
 
 
+PRECISIONS = ("auto", "fp32", "int8")  # what COLORIZATION_PRECISION and --precision take
+
+
 def precision() -> str | None:
     return (_text(PRECISION) or "").lower() or None
 

@@ -27,7 +27,10 @@ log = logging.getLogger("colorization")
 
 MAX_PIXELS = 50_000_000  # about 8000 x 6000; a 12-MP photo fits four times over
 ORIENTATION_TAG = 0x0112
-_NOT_AN_IMAGE = "This file is not an image we can read (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)."
+FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF", ".webp": "WEBP", ".bmp": "BMP",
+           ".tif": "TIFF", ".tiff": "TIFF"}  # what is read and written: suffix -> Pillow's format
+FORMAT_NAMES = "JPEG, PNG, GIF, WebP, BMP, TIFF"  # the same, as people name them
+_NOT_AN_IMAGE = f"This file is not an image we can read (supported: {FORMAT_NAMES})."
 _DAMAGED = "The image file is damaged or truncated."
 
 
@@ -186,9 +189,6 @@ def save_image(pixels: np.ndarray, destination: str | os.PathLike, *, icc_profil
     elif extension == ".png":
         options.update(compress_level=3)  # PNG level 6+ costs seconds on 12 MP for a few % of size
     with atomic_write(path, overwrite) as partial:
-        image.save(partial, format=_FORMATS.get(extension), **options)
+        image.save(partial, format=FORMATS.get(extension), **options)
     return path
 
-
-_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF",
-            ".bmp": "BMP", ".gif": "GIF"}

@@ -61,7 +61,7 @@ def find_cuts(src: Path, info: VideoInfo, render_size: int = 224,
     the same test as the colorizing pass (`temporal.FlowStats.is_cut`), on the same grid."""
     cuts, previous = [], None
     for index, frame in enumerate(read_frames(src, info, size=(render_size, render_size))):
-        flow_L = flow_lightness((color.lightness(frame) - color.L_CENTER)[None, None])
+        flow_L = flow_lightness(color.network_lightness(frame))
         if previous is not None and temporal.pair_flow(previous, flow_L, (render_size // 4,) * 2).is_cut:
             cuts.append(index)
         previous = flow_L

@@ -219,7 +219,7 @@ class Colorizer:
             small = cv2.merge([one, one, one])
         else:
             small = cv2.resize(color.to_rgb_float(rgb), (size, size), interpolation=cv2.INTER_LINEAR)
-        return (color.lightness(small) - color.L_CENTER)[None, None]
+        return color.network_lightness(small)
 
     def run_network(self, batch: np.ndarray) -> np.ndarray:
         """N x 1 x S x S centred L -> N x S/4 x S/4 x 2 a/b (channels last)."""

@@ -43,7 +43,6 @@ GATE_MEAN, GATE_P99 = 1.0, 6.0
 MAX_FP32_SHARE = 1 / 3  # of the layers kept in fp32, at most: beyond that int8 would no longer pay
 QUANTIZED_OPS = ("Conv", "ConvTranspose")  # where the compute is; normalization, scaling and softmax stay fp32
 PHOTOS = Path(__file__).resolve().parent / "calibration"
-PRECISIONS = ("auto", "fp32", "int8")
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def network_inputs(group: str) -> list[np.ndarray]:
     for path in sorted(PHOTOS.glob(f"{group}-*.jpg")):
         gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         rgb = cv2.merge([gray, gray, gray])
-        inputs.append((color.lightness(rgb) - color.L_CENTER)[None, None].astype(np.float32))
+        inputs.append(color.network_lightness(rgb))
     if not inputs:
         raise FileNotFoundError(f"no {group} photos in {PHOTOS}")
     return inputs
@@ -198,8 +197,8 @@ def _sensitivity(fp32: str, reference: list[np.ndarray], work: str, deadline: fl
 def resolve_precision(precision: str | None) -> str:
     """The precision asked for (argument, then $COLORIZATION_PRECISION, then auto), checked."""
     chosen = (precision or config.precision() or "auto").lower()
-    if chosen not in PRECISIONS:
-        raise InputError(f"Unknown precision {chosen!r}; choose one of: {', '.join(PRECISIONS)}")
+    if chosen not in config.PRECISIONS:
+        raise InputError(f"Unknown precision {chosen!r}; choose one of: {', '.join(config.PRECISIONS)}")
     return chosen
 
 

@@ -38,6 +38,7 @@ log = logging.getLogger("colorization")
 
 COPYABLE_AUDIO = {"aac", "mp3", "opus"}  # copied into MP4 as is; browsers play these, others become AAC
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv"}
+WORK_PREFIX = "colorize-work-"  # a job's intermediates, in the system's temporary folder (swept if a process died)
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,7 @@ def _run(src: Path, dst: Path, colorizer: Colorizer, options: VideoOptions, *, l
     job = _VideoJob(src, info, colorizer, options, limits, _Tracker(costs, progress, cancel), span, audio)
     first = 0 if span is None else span.start
     job.painted = {k - first: v for k, v in painted.items() if k >= first and (span is None or k < first + span.count)}
-    with tempfile.TemporaryDirectory(prefix="colorize-work-") as work:
+    with tempfile.TemporaryDirectory(prefix=WORK_PREFIX) as work:
         keys, final = job.analyse_and_smooth(work)
         with atomic_write(dst, overwrite) as partial:
             written = job.write(partial, final, len(keys), work)

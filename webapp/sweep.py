@@ -23,8 +23,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from colorization.video import WORK_PREFIX
+
 log = logging.getLogger("colorization.app")
-WORK_PREFIX = "colorize-work-"
 _INLINE_FOLDER = re.compile(r"^[0-9a-f]{64}$")
 _INLINE_FILE = re.compile(r"^file(\.[A-Za-z0-9]{1,8})?$")
 _live: dict[Path, int] = {}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from colorization import Colorizer, controls
 from colorization.ffmpeg import VideoInfo
+from colorization.images import FORMAT_NAMES
 
 from .limits import AppLimits
 
@@ -67,7 +68,7 @@ def parameters(limits: AppLimits) -> dict[str, str]:
     `components.described`), and so do the MCP tools (the handlers' docstrings are filled from it)."""
     return {
         **{control.name: control.help for control in controls.FILM},
-        "image": f"The photo: JPEG, PNG, WebP, GIF, BMP or TIFF, up to {limits.max_image_megapixels:g} megapixels.",
+        "image": f"The photo ({FORMAT_NAMES}), up to {limits.max_image_megapixels:g} megapixels.",
         "files": f"Up to {limits.max_batch_files} photos, {limits.max_batch_megapixels:g} megapixels together.",
         "video": f"The film: MP4, MOV, WebM, AVI or MKV, {video_limits(limits)}",
         "hints": 'Optional color hints, a list of strokes {"points": [[x, y], ...], "color": "#rrggbb", "size": 0.02} '
