@@ -13,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from colorization.caffe import (
+from colorization.model.caffe import (
     INPUT_BLOB,
     N_BINS,
     OUTPUT_BLOB,
@@ -24,7 +24,7 @@ from colorization.caffe import (
     expected_blob_shapes,
     write_caffemodel,
 )
-from colorization.model_files import POINTS, PROTOTXT, WEIGHTS
+from colorization.model.files import POINTS, PROTOTXT, WEIGHTS
 
 PROTOTXT_NAME, WEIGHTS_NAME, POINTS_NAME = PROTOTXT.name, WEIGHTS.name, POINTS.name
 

@@ -23,13 +23,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from colorization import color, keyframes, quantize, temporal
-from colorization.estimate import Speeds, best, video_stage_seconds
-from colorization.fetch import resolve_model_files
-from colorization.ffmpeg import probe
+from colorization import color
 from colorization.images import load_image, save_image
+from colorization.model import quantize
+from colorization.model.fetch import resolve_model_files
 from colorization.pipeline import Colorizer
-from colorization.video import VideoOptions, colorize_video, read_frames, sample_motion
+from colorization.video import VideoOptions, colorize_video, keyframes, sample_motion, temporal
+from colorization.video.estimate import Speeds, best, video_stage_seconds
+from colorization.video.ffmpeg import probe, read_frames
 
 from . import architecture, footage, memory, metrics, synthetic
 from .naive import NaivePipeline

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from colorization import cluster, pieces
-from colorization.cluster import ModelChoice
-from colorization.ffmpeg import probe
-from colorization.video import VideoOptions, colorize_video
+from colorization import cluster
+from colorization.model.settings import ModelSettings
+from colorization.video import VideoOptions, colorize_video, pieces
+from colorization.video.ffmpeg import probe
 
 
 def ray_overhead(bench) -> list[str]:
@@ -28,11 +28,11 @@ def ray_overhead(bench) -> list[str]:
     plan = pieces.plan(info.frame_count, cuts)
     warmup_share = sum(p.before + p.after for p in plan) / info.frame_count
     load_started = time.monotonic()
-    pool = cluster.Pool(ModelChoice(str(bench.model), precision="fp32"), workers=2)
+    pool = cluster.Pool(ModelSettings(str(bench.model), precision="fp32"), workers=2)
     pool.ray.get([worker.__ray_ready__.remote() for worker in pool.workers])
     model_load = time.monotonic() - load_started
     pool.stop()
-    spread = cluster.colorize_film(clip, bench.out("spread"), ModelChoice(str(bench.model), precision="fp32"),
+    spread = cluster.colorize_film(clip, bench.out("spread"), ModelSettings(str(bench.model), precision="fp32"),
                                    VideoOptions(), workers=2)
     join_started = time.monotonic()
     pieces.join([Path(spread.path)], clip, info, bench.out("rejoin"))  # the join alone, on a whole film

@@ -19,7 +19,7 @@ import zipfile
 from fractions import Fraction
 from pathlib import Path
 
-from colorization.ffmpeg import probe, read_frames
+from colorization.video.ffmpeg import probe, read_frames
 
 from . import synthetic
 

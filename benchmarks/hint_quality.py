@@ -22,8 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from colorization import color, propagate
-from colorization.hints import HintMap, hex_to_ab
+from colorization import color
+from colorization.hints import HintMap, hex_to_ab, propagate
 
 from . import hint_scenes
 
@@ -195,8 +195,8 @@ def scenes() -> list[hint_scenes.Scene]:
 def speed(photo: np.ndarray, repeat: int = 3) -> list[str]:
     """Seconds for a new stroke on a 12-MP photo (solved afresh each time), against rendering it with
     no hints, in the same process; the prediction is a neutral one (no network: it is not timed)."""
-    from colorization.estimate import best
     from colorization.pipeline import Prediction
+    from colorization.video.estimate import best
 
     gray = cv2.cvtColor(cv2.resize(photo, (4000, 3000), interpolation=cv2.INTER_CUBIC), cv2.COLOR_RGB2GRAY)
     prediction = Prediction(color.lightness(np.repeat(gray[..., None], 3, axis=2)), np.zeros((56, 56, 2), np.float32))

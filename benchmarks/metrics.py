@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from colorization.temporal import warp
+from colorization.video.temporal import warp
 
 
 def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:

@@ -15,9 +15,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from colorization import color, temporal
-from colorization.ffmpeg import ffmpeg_exe
+from colorization import color
 from colorization.pipeline import Prediction
+from colorization.video import temporal
+from colorization.video.ffmpeg import ffmpeg_exe
 
 
 def camera_move(photo: np.ndarray, frames: int, size: tuple[int, int], pan: float = 0.25,

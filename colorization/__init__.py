@@ -25,15 +25,15 @@ _LAZY = {
     "Adjustments": "color",
     "Colorizer": "pipeline",
     "Prediction": "pipeline",
-    "KNOWN_SOURCES": "model_files",
-    "HubSource": "model_files",
-    "ModelFile": "model_files",
-    "ModelFiles": "model_files",
+    "KNOWN_SOURCES": "model.files",
+    "HubSource": "model.files",
+    "ModelFile": "model.files",
+    "ModelFiles": "model.files",
 }
 
 if TYPE_CHECKING:
     from .color import Adjustments
-    from .model_files import KNOWN_SOURCES, HubSource, ModelFile, ModelFiles
+    from .model.files import KNOWN_SOURCES, HubSource, ModelFile, ModelFiles
     from .pipeline import Colorizer, Prediction
 
 

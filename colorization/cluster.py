@@ -18,14 +18,14 @@ import os
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
-from . import film_hints, pieces
 from .color import Adjustments
 from .errors import ColorizationError, InputError, OutputError, said
+from .model.settings import ModelSettings
 from .outputs import refusal
-from .video import Span, VideoOptions, VideoResult, check_output, check_video, colorize_span
+from .video import Span, VideoOptions, VideoResult, check_output, check_video, colorize_span, film_hints, pieces
 
 log = logging.getLogger("colorization")
 
@@ -68,23 +68,13 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
                                 f"({exc.strerror or exc}).") from None
 
 
-@dataclass(frozen=True)
-class ModelChoice:
-    """How each worker loads the model: the same arguments as Colorizer.from_pretrained."""
-
-    source: str | None = None
-    backend: str | None = None
-    precision: str | None = None
-
-
 class Worker:
     """One Ray actor: the model, loaded once, colorizing photos and film pieces on its node."""
 
-    def __init__(self, model: ModelChoice, threads: int) -> None:
+    def __init__(self, model: ModelSettings, threads: int) -> None:
         from .pipeline import Colorizer
 
-        self.colorizer = Colorizer.from_pretrained(model.source, backend=model.backend, precision=model.precision,
-                                                   threads=threads)
+        self.colorizer = Colorizer.from_pretrained(settings=replace(model, threads=threads))
         self.node = socket.gethostname()
 
     def _visible(self, path: Path) -> None:
@@ -115,7 +105,7 @@ class Pool:
     `worker` is the actor class: `Worker`, or a subclass of it (the tests' workers that die on purpose).
     """
 
-    def __init__(self, model: ModelChoice, workers: int | None = None, worker: type[Worker] = Worker) -> None:
+    def __init__(self, model: ModelSettings, workers: int | None = None, worker: type[Worker] = Worker) -> None:
         ray = require_ray()
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0))
@@ -162,7 +152,7 @@ class Pool:
             self.ray.wait(list(self._running), num_returns=len(self._running), timeout=wait)
 
 
-def colorize_photos(sources: Sequence[Path], targets: Sequence[Path], model: ModelChoice, adjustments: Adjustments,
+def colorize_photos(sources: Sequence[Path], targets: Sequence[Path], model: ModelSettings, adjustments: Adjustments,
                     render_size: int, hints: list, overwrite: bool, progress: Callable[[], None] | None = None,
                     workers: int | None = None) -> list[tuple[Path, str]]:
     """Colorize photos on the cluster; returns (photo, reason) for each one that could not be."""
@@ -192,7 +182,7 @@ def colorize_photos(sources: Sequence[Path], targets: Sequence[Path], model: Mod
     return failures
 
 
-def colorize_film(src: Path, dst: Path, model: ModelChoice, options: VideoOptions, overwrite: bool = False,
+def colorize_film(src: Path, dst: Path, model: ModelSettings, options: VideoOptions, overwrite: bool = False,
                   piece_frames: int = pieces.PIECE_FRAMES, warmup: int = pieces.WARMUP_FRAMES,
                   progress: Callable[[str, int, int], None] | None = None, workers: int | None = None) -> VideoResult:
     """Colorize a film in pieces on the cluster and join them into `dst` with the source's sound.

@@ -99,6 +99,21 @@ def adjust_chroma(ab: np.ndarray, intensity: float = 1.0, hue: float = 0.0) -> n
     return np.stack([a * cos - b * sin, a * sin + b * cos], axis=-1)
 
 
+def adjust_ab(ab: np.ndarray, adjustments: Adjustments) -> np.ndarray:
+    """The controls that act on a/b, on the prediction and on a hint's correction alike (intensity, hue).
+    A new control acting on chroma goes here, and so reaches photos, films and hints at once."""
+    return adjust_chroma(ab, adjustments.intensity, adjustments.hue)
+
+
+def finish(L: np.ndarray, ab: np.ndarray, adjustments: Adjustments, correction: np.ndarray | None = None) -> np.ndarray:
+    """The uint8 RGB output of full-size L with a/b already through `adjust_ab` (plus an optional full-size
+    correction, likewise): composed, then the controls that act on RGB (saturation). A new control acting on
+    the composed picture goes here. Intensity 0 gives the gray photo exactly."""
+    if adjustments.intensity == 0.0:
+        return to_uint8(gray(L))
+    return scale_saturation(to_uint8(compose(L, ab, correction)), adjustments.saturation)
+
+
 def upsample_ab(ab: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     """The a and b planes at height x width (bilinear, as the OpenCV sample does)."""
     a, b = (np.ascontiguousarray(ab[..., i]) for i in (0, 1))

@@ -10,20 +10,22 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
-from . import color, controls, defaults, propagate
+from . import color, controls, defaults
 from .backends import Backend, int8_backend, load_backend, self_test
 from .color import NEUTRAL, Adjustments
 from .errors import InputError
-from .fetch import resolve_model_files
-from .hints import HintMap, Stroke, draw, parse_hints
+from .hints import HintMap, Stroke, draw, parse_hints, propagate
 from .images import load_image, save_image
-from .model_files import KNOWN_SOURCES, HubSource, ModelFiles
+from .model.fetch import resolve_model_files
+from .model.files import KNOWN_SOURCES, HubSource, ModelFiles
+from .model.settings import ModelSettings
 
 Hints = HintMap | Sequence[Stroke] | Sequence[dict] | str | None
 
@@ -91,19 +93,14 @@ class Prediction:
         regions take the hints' chroma, the photo's lightness stays its own.
         """
         L, alpha = self._fit(size)
-        if adjustments.intensity == 0.0:
-            out = color.to_uint8(color.gray(L))
-        else:
-            ab = color.adjust_chroma(self.ab, adjustments.intensity, adjustments.hue)
-            rgb = color.compose(L, ab, self._correction(adjustments, L, hints))
-            out = color.scale_saturation(color.to_uint8(rgb), adjustments.saturation)
+        correction = None if adjustments.intensity == 0.0 else self._correction(adjustments, L, hints)
+        out = color.finish(L, color.adjust_ab(self.ab, adjustments), adjustments, correction)
         return out if alpha is None else np.dstack([out, alpha])
 
     def chroma(self, adjustments: Adjustments = NEUTRAL, size: int | None = None, hints: Hints = None) -> np.ndarray:
         """The a/b that `render` composes (HxWx2, before saturation and before clipping to RGB)."""
         L, _ = self._fit(size)
-        ab = color.adjust_chroma(self.ab, adjustments.intensity, adjustments.hue)
-        a, b = color.upsample_ab(ab, *L.shape)
+        a, b = color.upsample_ab(color.adjust_ab(self.ab, adjustments), *L.shape)
         correction = self._correction(adjustments, L, hints)
         out = np.stack([a, b], axis=-1)
         return out if correction is None else out + correction
@@ -143,8 +140,7 @@ class Prediction:
         solved = cache.get("solved")
         if solved is None or solved[0] != key:
             solved = cache["solved"] = (key, grid.correction(base, hint_map))
-        adjusted = color.adjust_chroma(solved[1], adjustments.intensity, adjustments.hue)
-        return propagate.upsample(adjusted, L_grid, L)
+        return propagate.upsample(color.adjust_ab(solved[1], adjustments), L_grid, L)
 
     def _fit(self, size: int | None) -> tuple[np.ndarray, np.ndarray | None]:
         """L and alpha within `size` on the long side, computed once per size (slider re-renders reuse it)."""
@@ -171,27 +167,29 @@ class Colorizer:
         cls,
         source: str | os.PathLike | None = None,
         *,
-        backend: str | None = None,
         hub_sources: Sequence[HubSource] = KNOWN_SOURCES,
         cache_dir: str | Path | None = None,
         render_size: int = defaults.RENDER_SIZE,
-        precision: str | None = None,
-        threads: int | None = None,
+        settings: ModelSettings | None = None,
+        **named: Any,
     ) -> Colorizer:
         """Fetch (or find), verify, load and self-test the model; see `fetch.resolve_model_files`.
 
-        precision: "auto" (default, or $COLORIZATION_PRECISION): int8 when a cached self-check on these
-        weights passed, else fp32; "fp32"; "int8": forced, built on first use (see `quantize`).
+        settings (`ModelSettings`), or any of its fields by name: backend, precision ("auto", the default, or
+        $COLORIZATION_PRECISION: int8 when a cached self-check on these weights passed, else fp32; "fp32";
+        "int8": forced, built on first use, see `quantize`), device, threads (for one network run; default
+        $COLORIZATION_THREADS, else every core). `source` is the settings' source.
 
         Raises:
             ModelUnavailableError: no usable copy of the files was found.
             ModelInvalidError: the files do not form a working network.
             InputError: an unknown backend or precision, or int8 asked of OpenCV.
-
-        threads: for one network run (default $COLORIZATION_THREADS, else every core).
         """
-        files = resolve_model_files(source, hub_sources=hub_sources, cache_dir=cache_dir)
-        return cls(load_backend(files, backend, precision, threads), files, render_size)
+        if source is not None:
+            named["source"] = source
+        settings = replace(settings or ModelSettings(), **named)
+        files = resolve_model_files(settings.source, hub_sources=hub_sources, cache_dir=cache_dir)
+        return cls(load_backend(files, settings), files, render_size)
 
     @property
     def precision(self) -> str:

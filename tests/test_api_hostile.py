@@ -20,7 +20,7 @@ from support.media import lying_duration, make_clip, streams
 from support.server import assert_normal_photo_works, running_app
 
 from benchmarks import synthetic
-from colorization.ffmpeg import ffmpeg_exe, probe
+from colorization.video.ffmpeg import ffmpeg_exe, probe
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

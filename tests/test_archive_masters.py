@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from support.media import audio_seconds, decode, make_clip, streams
 
-from colorization import InputError, OutputError, pieces
-from colorization.ffmpeg import count_frames, probe
-from colorization.video import VideoOptions, colorize_span, colorize_video
+from colorization import InputError, OutputError
+from colorization.video import VideoOptions, colorize_span, colorize_video, pieces
+from colorization.video.ffmpeg import count_frames, probe
 
 pytestmark = pytest.mark.slow  # real files through FFmpeg
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,12 +7,12 @@ import pytest
 from support import models
 
 from benchmarks import architecture as arch
-from colorization import Colorizer, onnx_backend
-from colorization.backends import BACKENDS, load_backend
-from colorization.caffe import Layer
-from colorization.fetch import resolve_model_files
-from colorization.onnx_backend import OnnxBackend
-from colorization.opencv_backend import OpenCVBackend
+from colorization import Colorizer
+from colorization.backends import BACKENDS, load_backend, onnx_backend
+from colorization.backends.onnx_backend import OnnxBackend
+from colorization.backends.opencv_backend import OpenCVBackend
+from colorization.model.caffe import Layer
+from colorization.model.fetch import resolve_model_files
 
 
 def mixed_layers() -> list[Layer]:
@@ -137,7 +137,7 @@ def test_the_onnx_package_accepts_our_translation(real_arch_dir):
 
 
 def test_the_device_follows_what_onnxruntime_offers():
-    from colorization.onnx_backend import CPU, CUDA, choose_providers
+    from colorization.backends.onnx_backend import CPU, CUDA, choose_providers
 
     assert choose_providers([CUDA, CPU]) == [CUDA, CPU]
     assert choose_providers([CPU]) == [CPU]

@@ -21,7 +21,7 @@ from support.browser import (
 )
 from support.media import make_clip
 
-from colorization.ffmpeg import NOT_A_CONTAINER
+from colorization.video.ffmpeg import NOT_A_CONTAINER
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

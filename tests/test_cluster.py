@@ -14,10 +14,10 @@ from support.faults import dying_worker, pool_of
 from support.files import encode
 from support.media import audio_seconds, decode, frame_times, make_clip, streams
 
-from colorization import Adjustments, ColorizationError, Colorizer, InputError, cluster, pieces
-from colorization.cluster import ModelChoice
-from colorization.ffmpeg import count_frames, probe
-from colorization.video import VideoOptions, colorize_video
+from colorization import Adjustments, ColorizationError, Colorizer, InputError, cluster
+from colorization.model.settings import ModelSettings
+from colorization.video import VideoOptions, colorize_video, pieces
+from colorization.video.ffmpeg import count_frames, probe
 
 ray = pytest.importorskip("ray", reason="the cluster extra: pip install 'colorization[cluster]'")
 pytestmark = pytest.mark.slow
@@ -81,7 +81,7 @@ def test_a_film_in_pieces_matches_the_one_machine_run(address, brightness_dir, f
     info = probe(film)
     plan = pieces.plan(info.frame_count, pieces.find_cuts(film, info), piece_frames=60)
     assert [(p.start, p.end) for p in plan] == [(0, 60), (60, 110), (110, 160), (160, 210), (210, 250)]
-    result = cluster.colorize_film(film, tmp_path / "spread.mp4", ModelChoice(str(brightness_dir)), options,
+    result = cluster.colorize_film(film, tmp_path / "spread.mp4", ModelSettings(str(brightness_dir)), options,
                                    piece_frames=60)
     alone = colorize_video(film, tmp_path / "alone.mp4", Colorizer.from_pretrained(brightness_dir), crf=0)
     spread_frames, alone_frames = decode(result.path), decode(alone.path)
@@ -99,11 +99,11 @@ def test_a_film_in_pieces_matches_the_one_machine_run(address, brightness_dir, f
 
 
 def test_a_film_with_hints_in_lossless_pieces_matches_the_one_machine_master(address, brightness_dir, film, tmp_path):
-    from colorization.film_hints import parse_film_hints
+    from colorization.video.film_hints import parse_film_hints
 
     hints = [{"time": 65 / 25, "points": [[0.3, 0.3], [0.7, 0.7]], "color": "#2b5fd9", "size": 0.3}]  # long shot
     options = VideoOptions(hints=parse_film_hints(hints), lossless=True)
-    result = cluster.colorize_film(film, tmp_path / "spread.mkv", ModelChoice(str(brightness_dir)), options,
+    result = cluster.colorize_film(film, tmp_path / "spread.mkv", ModelSettings(str(brightness_dir)), options,
                                    piece_frames=60)
     model = Colorizer.from_pretrained(brightness_dir)
     alone = colorize_video(film, tmp_path / "alone.mkv", model, hints=hints, lossless=True)
@@ -122,7 +122,7 @@ def test_a_worker_that_dies_is_replaced_and_its_piece_retried(address, brightnes
     markers = tmp_path / "markers"
     markers.mkdir()
     monkeypatch.setattr(cluster, "Pool", pool_of(dying_worker(2, markers)))  # piece 2's worker exits, once
-    result = cluster.colorize_film(film, tmp_path / "out.mp4", ModelChoice(str(brightness_dir)), VideoOptions(),
+    result = cluster.colorize_film(film, tmp_path / "out.mp4", ModelSettings(str(brightness_dir)), VideoOptions(),
                                    piece_frames=60)
     assert count_frames(result.path) == 250 and probe(result.path).has_audio
     assert [p.name for p in markers.iterdir()] == ["died-on-piece-2"]  # a worker did die
@@ -139,7 +139,7 @@ def test_a_piece_that_always_fails_fails_the_job_and_a_rerun_reuses_what_finishe
     real_pool = cluster.Pool
     monkeypatch.setattr(cluster, "Pool", pool_of(dying_worker(3, markers, always=True)))  # piece 3's, every time
     with pytest.raises(ColorizationError, match=r"Piece 3 \(frames 160-209\) failed on every attempt \(3\)"):
-        cluster.colorize_film(film, target, ModelChoice(str(brightness_dir)), VideoOptions(), piece_frames=60)
+        cluster.colorize_film(film, target, ModelSettings(str(brightness_dir)), VideoOptions(), piece_frames=60)
     assert not target.exists() and not list(tmp_path.glob("*.mp4"))  # no partial output
     workspace = tmp_path / ".out.mp4.pieces"
     kept = sorted(p.name for p in workspace.glob("piece-*.mp4"))
@@ -148,7 +148,7 @@ def test_a_piece_that_always_fails_fails_the_job_and_a_rerun_reuses_what_finishe
     monkeypatch.setattr(cluster, "Pool", real_pool)
     (workspace / kept[0]).write_bytes((workspace / kept[0]).read_bytes()[:2000])  # a damaged piece: not trusted
     caplog.set_level("WARNING", logger="colorization")
-    result = cluster.colorize_film(film, target, ModelChoice(str(brightness_dir)), VideoOptions(), piece_frames=60)
+    result = cluster.colorize_film(film, target, ModelSettings(str(brightness_dir)), VideoOptions(), piece_frames=60)
     assert "Reusing 3 finished piece(s)" in caplog.text
     assert count_frames(result.path) == 250 and not workspace.exists()
 
@@ -183,12 +183,12 @@ def test_a_bug_in_the_caller_s_callback_is_raised_not_reported_as_a_photo_that_f
         raise RuntimeError("a bug in the progress bar")
 
     with pytest.raises(RuntimeError, match="a bug in the progress bar"):
-        cluster.colorize_photos([photo], [tmp_path / "out.png"], ModelChoice(str(brightness_dir)), Adjustments(), 224,
+        cluster.colorize_photos([photo], [tmp_path / "out.png"], ModelSettings(str(brightness_dir)), Adjustments(), 224,
                                 [], False, progress=progress, workers=1)
 
 
 def test_a_worker_that_cannot_see_an_input_says_so(brightness_dir, tmp_path):
-    worker = cluster.Worker(ModelChoice(str(brightness_dir)), threads=1)
+    worker = cluster.Worker(ModelSettings(str(brightness_dir)), threads=1)
     reason = worker.photo(str(tmp_path / "only-on-another-node.png"), str(tmp_path / "out.png"),
                           Adjustments(), 224, [], False)
     assert "cannot see" in reason and "same path on every node" in reason
@@ -220,7 +220,7 @@ def test_pieces_of_no_frames_are_refused_before_any_work(brightness_dir, film, t
 
     monkeypatch.setattr(pieces, "find_cuts", no_cut_pass)
     with pytest.raises(InputError, match="at least one frame"):
-        cluster.colorize_film(film, tmp_path / "out.mp4", ModelChoice(str(brightness_dir)), VideoOptions(),
+        cluster.colorize_film(film, tmp_path / "out.mp4", ModelSettings(str(brightness_dir)), VideoOptions(),
                               piece_frames=0)
 
 

@@ -4,9 +4,9 @@ from fractions import Fraction
 
 import pytest
 
-from colorization.estimate import TYPICAL_LOSS, Speeds, expected_keyframes, image_seconds, video_seconds
-from colorization.ffmpeg import VideoInfo
 from colorization.video import VideoOptions
+from colorization.video.estimate import TYPICAL_LOSS, Speeds, expected_keyframes, image_seconds, video_seconds
+from colorization.video.ffmpeg import VideoInfo
 
 CLIP = VideoInfo(1280, 720, Fraction(24), 10.0, 0, "aac")
 SPEEDS = Speeds(network=0.14, render_pixel=7.4e-9)
@@ -49,8 +49,8 @@ def test_the_estimate_follows_the_motion_sampled_from_a_real_file(brightness_col
     from support.media import photo
 
     from benchmarks import synthetic
-    from colorization.ffmpeg import probe
     from colorization.video import sample_motion
+    from colorization.video.ffmpeg import probe
 
     size = (320, 240)
     photos = [photo(p) for p in ("coffee", "chelsea", "astronaut")]

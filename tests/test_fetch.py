@@ -14,9 +14,9 @@ from support.hub import FakeHub
 
 from benchmarks import architecture as arch
 from colorization import Colorizer, HubSource, ModelFile, ModelInvalidError, ModelUnavailableError
-from colorization.caffe import write_caffemodel
-from colorization.fetch import resolve_model_files
-from colorization.model_files import PROTOTXT
+from colorization.model.caffe import write_caffemodel
+from colorization.model.fetch import resolve_model_files
+from colorization.model.files import PROTOTXT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -218,7 +218,7 @@ def a_package_beside_a_models_folder(root: Path, source: Path) -> Path:
 
 
 def test_a_checkout_s_models_folder_is_the_default_source(monkeypatch, fixed_dir, tmp_path):
-    from colorization import fetch
+    from colorization.model import fetch
 
     package = a_package_beside_a_models_folder(tmp_path / "checkout", fixed_dir)
     (package.parent / "app.py").write_text("")
@@ -229,7 +229,7 @@ def test_a_checkout_s_models_folder_is_the_default_source(monkeypatch, fixed_dir
 
 @pytest.mark.parametrize("where", ["site-packages", "dist-packages", "no-project"])
 def test_an_installed_package_never_takes_models_from_its_parent_folder(monkeypatch, fixed_dir, tmp_path, where):
-    from colorization import fetch
+    from colorization.model import fetch
 
     package = a_package_beside_a_models_folder(tmp_path / "lib" / where, fixed_dir)
     if where != "no-project":

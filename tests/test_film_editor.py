@@ -12,7 +12,7 @@ from support import models
 from support.media import decode, make_clip
 
 from colorization import Colorizer, controls
-from colorization.film_hints import parse_film_hints
+from colorization.video.film_hints import parse_film_hints
 from webapp.film_editor import FilmEditor
 from webapp.state import AppState
 from webapp.uploads import upload_folder

@@ -10,11 +10,11 @@ import pytest
 from support.media import decode, photo
 
 from benchmarks import metrics, synthetic
-from colorization import Adjustments, InputError, Prediction, color, video
-from colorization.ffmpeg import probe
-from colorization.film_hints import FilmStroke, frame_at, painted_frames, parse_film_hints
+from colorization import Adjustments, InputError, Prediction, color
 from colorization.hints import MAX_POINTS, hex_to_ab
-from colorization.video import colorize_video
+from colorization.video import colorize_video, job
+from colorization.video.ffmpeg import probe
+from colorization.video.film_hints import FilmStroke, frame_at, painted_frames, parse_film_hints
 
 FPS = 24
 BLUE, GREEN = "#2b5fd9", "#3f9b4a"
@@ -115,7 +115,7 @@ def test_the_video_job_refuses_bad_hints_before_decoding(known, fixed_colorizer,
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoding started")
 
-    monkeypatch.setattr(video, "read_frames", no_decoding)
+    monkeypatch.setattr(job, "read_frames", no_decoding)
     with pytest.raises(InputError):
         colorize_video(path, tmp_path / "out.mp4", fixed_colorizer, hints=hints)
     assert not list(tmp_path.iterdir())
@@ -129,8 +129,8 @@ def test_the_painted_frame_is_exactly_the_photo_path(known, brightness_colorizer
     adjustments = Adjustments(intensity=1.3, saturation=1.2, hue=25)
     strokes = [on_object(clip, 10, BLUE), {**on_object(clip, 10, GREEN), "points": [[0.05, 0.1], [0.2, 0.1]]}]
     calls = brightness_colorizer.network_calls
-    plain, _ = written_frames(monkeypatch, path, tmp_path / "plain.mp4", brightness_colorizer, adjustments,
-                              smoothing=0.0, keyframe_interval=1)
+    written_frames(monkeypatch, path, tmp_path / "plain.mp4", brightness_colorizer, adjustments,
+                   smoothing=0.0, keyframe_interval=1)
     per_run = brightness_colorizer.network_calls - calls
     _, written = written_frames(monkeypatch, path, tmp_path / "hinted.mp4", brightness_colorizer, adjustments,
                                 smoothing=0.0, keyframe_interval=1, hints=strokes)
@@ -151,7 +151,7 @@ def runs(known, brightness_colorizer, tmp_path_factory):
     results = {}
     for name, hints in (("none", None), ("first", [on_object(clip, 0, BLUE)]), ("last", [on_object(clip, 47, BLUE)]),
                         ("both", [on_object(clip, 0, BLUE), on_object(clip, 47, GREEN)])):
-        result, frames = written_frames(monkeypatch, path, out / f"{name}.mp4", brightness_colorizer, hints=hints)
+        _, frames = written_frames(monkeypatch, path, out / f"{name}.mp4", brightness_colorizer, hints=hints)
         results[name] = frames
     return results
 
@@ -218,9 +218,9 @@ def test_steady_colors_stay_steady_with_hints(known, runs, painted, frame):
 def test_between_two_painted_frames_each_pair_is_measured_once(known, tmp_path, monkeypatch):
     """Both painted frames' corrections cross every pair between them: the two flows of a pair serve both
     directions (each the other's check), so a shot costs two flows a pair however many frames are painted."""
-    from colorization import film_hints, temporal
     from colorization.hints import Stroke
-    from colorization.video import DiskArray
+    from colorization.video import film_hints, temporal
+    from colorization.video.stores import DiskArray
 
     clip, _ = known
     shot = clip.frames[:48]
@@ -239,8 +239,8 @@ def test_between_two_painted_frames_each_pair_is_measured_once(known, tmp_path, 
 
 @pytest.mark.parametrize("size", [(320, 240), (1280, 720), (854, 480), (1918, 1078), (200, 150)])
 def test_a_carried_correction_is_upsampled_only_around_itself_as_over_the_whole_frame(size):
-    from colorization import propagate
-    from colorization.film_hints import upsample_around
+    from colorization.hints import propagate
+    from colorization.video.film_hints import upsample_around
 
     rng = np.random.default_rng(0)
     width, height = size
@@ -284,7 +284,10 @@ def test_the_command_line_reads_film_hints_from_a_file(known, brightness_dir, tm
     hinted, none = ab_of(decode(tmp_path / "hinted.mp4")), ab_of(decode(tmp_path / "plain.mp4"))
     target = np.array(hex_to_ab(BLUE))
     obj = inside(clip.masks[24])
-    assert np.linalg.norm(hinted[24][obj].mean(axis=0) - target) < 0.4 * np.linalg.norm(none[24][obj].mean(axis=0) - target)
+    def distance(run):
+        return np.linalg.norm(run[24][obj].mean(axis=0) - target)
+
+    assert distance(hinted) < 0.4 * distance(none)
     assert np.abs(hinted[60] - none[60]).mean() < 1.0  # the second shot: H.264 noise only
 
 
@@ -306,7 +309,7 @@ def test_the_command_line_refuses_bad_film_hints(known, brightness_dir, tmp_path
 # ---- pieces (--ray): a piece gets the hints of its shot ----------------------------------------
 
 def test_a_piece_reads_back_to_the_painted_frames_of_its_shot_only():
-    from colorization import pieces
+    from colorization.video import pieces
 
     plan = pieces.plan(300, [100], piece_frames=60, warmup=10)
     assert [(p.start, p.end) for p in plan] == [(0, 50), (50, 100), (100, 150), (150, 200), (200, 250), (250, 300)]
@@ -320,8 +323,7 @@ def test_a_piece_reads_back_to_the_painted_frames_of_its_shot_only():
 
 @pytest.mark.slow
 def test_a_piece_far_from_the_painted_frame_carries_its_correction(known, brightness_colorizer, tmp_path):
-    from colorization import pieces
-    from colorization.video import VideoOptions, colorize_span
+    from colorization.video import VideoOptions, colorize_span, pieces
 
     clip, path = known
     options = VideoOptions(hints=parse_film_hints([on_object(clip, 0, BLUE)]))
@@ -338,7 +340,7 @@ def test_a_piece_far_from_the_painted_frame_carries_its_correction(known, bright
 def _respread_reference(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np.ndarray:
     """The re-spreading's system written out plainly: every untrusted pixel is an unknown, 4 neighbours
     weighted by their lightness difference, a slight pull towards zero, trusted neighbours as given."""
-    from colorization.film_hints import EDGE_SIGMA, FADE
+    from colorization.video.film_hints import EDGE_SIGMA, FADE
 
     h, w = trusted.shape
     unknown = [(y, x) for y in range(h) for x in range(w) if not trusted[y, x]]
@@ -366,7 +368,7 @@ def _respread_reference(carried: np.ndarray, trusted: np.ndarray, L_grid: np.nda
 def test_respreading_solves_only_where_it_matters_and_gives_the_whole_system_s_answer(seed):
     """Regions of untrusted pixels that touch no carried value are skipped (left at zero), the others
     solved apart: the same values as the whole system solved at once."""
-    from colorization.film_hints import respread
+    from colorization.video.film_hints import respread
 
     rng = np.random.default_rng(seed)
     h, w = 14, 17

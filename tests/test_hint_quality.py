@@ -8,8 +8,8 @@ from support import models
 
 from benchmarks import hint_quality, hint_scenes
 from benchmarks.hint_scenes import Scene
-from colorization import Colorizer, color, propagate
-from colorization.hints import HintMap, hex_to_ab
+from colorization import Colorizer, color
+from colorization.hints import HintMap, hex_to_ab, propagate
 from colorization.pipeline import Prediction
 
 

@@ -8,7 +8,8 @@ import pytest
 from support.media import photo
 
 from benchmarks import synthetic
-from colorization import color, keyframes, temporal
+from colorization import color
+from colorization.video import keyframes, temporal
 
 SIZE = (224, 224)  # the network's input; flow is measured at half of it, colors at a quarter
 AB = (56, 56)

@@ -22,7 +22,7 @@ from support.media import damaged_in_the_middle, make_clip
 from support.server import assert_normal_photo_works, running_app, start_app_process, stop_app_process
 
 from colorization import Colorizer
-from colorization.ffmpeg import probe
+from colorization.video.ffmpeg import probe
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

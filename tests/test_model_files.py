@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from colorization.fetch import resolve_model_files
-from colorization.model_files import ModelFiles
+from colorization.model.fetch import resolve_model_files
+from colorization.model.files import ModelFiles
 
 
 def test_model_files_survive_the_json_round_trip(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from colorization import InputError, controls
-from colorization.ffmpeg import NOT_A_CONTAINER
+from colorization.video.ffmpeg import NOT_A_CONTAINER
 from webapp import painter
 from webapp.fields import field
 from webapp.gallery_tab import Gallery

@@ -5,7 +5,7 @@ import struct
 import numpy as np
 import pytest
 
-from colorization import protobuf as pb
+from colorization.model import protobuf as pb
 
 
 @pytest.mark.parametrize("value", [0, 1, 127, 128, 300, 2**31, 2**63 - 1, -1, -(2**31)])

@@ -12,9 +12,10 @@ import pytest
 from support import models
 
 from benchmarks import architecture as arch
-from colorization import Colorizer, InputError, quantize
-from colorization.caffe import Layer
-from colorization.fetch import resolve_model_files
+from colorization import Colorizer, InputError
+from colorization.model import quantize
+from colorization.model.caffe import Layer
+from colorization.model.fetch import resolve_model_files
 
 ROOT = Path(__file__).resolve().parent.parent
 

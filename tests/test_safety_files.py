@@ -14,7 +14,7 @@ from PIL import Image
 from support import raw
 from support.server import running_app
 
-from colorization.ffmpeg import NOT_A_CONTAINER, ffmpeg_exe, probe
+from colorization.video.ffmpeg import NOT_A_CONTAINER, ffmpeg_exe, probe
 
 ROOT = Path(__file__).resolve().parent.parent
 VIDEO_SETTINGS = [1.0, 1.0, 0.0, 0.85, 2, 224]
@@ -113,7 +113,7 @@ def test_a_film_holding_more_frames_than_its_header_is_refused_before_it_holds_t
 
 
 def test_decoding_stops_at_the_budget_counted_before_sampling(lying_film):
-    from colorization.ffmpeg import read_frames
+    from colorization.video.ffmpeg import read_frames
 
     info = probe(lying_film)
     errors: list[str] = []

@@ -18,7 +18,7 @@ from support import raw
 from support.media import make_clip
 from support.server import serving
 
-from colorization.ffmpeg import probe
+from colorization.video.ffmpeg import probe
 from webapp.limits import AppLimits
 from webapp.state import AppState
 from webapp.sweep import sweep

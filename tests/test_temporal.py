@@ -5,7 +5,7 @@ import pytest
 from support.media import photo
 
 from benchmarks import metrics, synthetic
-from colorization import temporal
+from colorization.video import temporal
 
 AB = (56, 56)
 

@@ -18,8 +18,8 @@ from support.media import (
 )
 
 from colorization import Adjustments, Cancelled, InputError, OutputError, color
-from colorization.ffmpeg import ffmpeg_exe, probe
 from colorization.video import VideoLimits, colorize_video
+from colorization.video.ffmpeg import ffmpeg_exe, probe
 
 pytestmark = pytest.mark.slow  # every test here encodes real MP4 files
 

@@ -255,7 +255,7 @@ def test_the_batch_page_names_each_skipped_file_and_why(page, tmp_path):
 
 
 def test_a_film_cannot_be_cut_into_empty_pieces():
-    from colorization import pieces
+    from colorization.video import pieces
 
     with pytest.raises(InputError, match="at least one frame"):
         pieces.plan(100, [], piece_frames=0)

@@ -1,7 +1,7 @@
 """The video tab's hints: pick a moment, paint on that frame in the photo's painter, keep the strokes frame by frame.
 
 The painter (`webapp.painter`) sends the frame's strokes as the API takes them, keyed by the frame's photo key;
-each becomes a film stroke (`colorization.film_hints`) at the frame's time. The preview of the frame is the
+each becomes a film stroke (`colorization.video.film_hints`) at the frame's time. The preview of the frame is the
 photo path's render of those strokes, which is exactly what the film will show on that frame.
 """
 
@@ -12,11 +12,11 @@ from typing import Any
 import gradio as gr
 
 from colorization import InputError
-from colorization.ffmpeg import VideoInfo, grab_frame
-from colorization.film_hints import frame_at, parse_film_hints
 from colorization.hints import Stroke
 from colorization.pipeline import fit_within
 from colorization.video import check_video
+from colorization.video.ffmpeg import VideoInfo, grab_frame
+from colorization.video.film_hints import frame_at, parse_film_hints
 
 from . import painter, settings
 from .failures import shown_to_visitors

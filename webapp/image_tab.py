@@ -15,9 +15,9 @@ from typing import Any
 import gradio as gr
 
 from colorization import InputError, defaults
-from colorization.estimate import image_seconds
 from colorization.hints import Stroke
 from colorization.pipeline import check_render_size
+from colorization.video.estimate import image_seconds
 
 from . import fields, jobs, painter, settings, texts
 from .api import PublicApi, serve

@@ -1,5 +1,5 @@
 """int8 takes over in the background: fp32 serves at once, the int8 network is built and checked in a
-low-priority child process (`colorization.quantize`), and swapped in only if it passes its self-check."""
+low-priority child process (`colorization.model.quantize`), and swapped in only if it passes its self-check."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import logging
 import subprocess
 import threading
 
-from colorization import quantize
-from colorization.estimate import Speeds
+from colorization.model import quantize
+from colorization.video.estimate import Speeds
 
 from .state import AppState
 

@@ -13,12 +13,12 @@ import gradio as gr
 import numpy as np
 
 from colorization import Adjustments, InputError, defaults
-from colorization.ffmpeg import trim
-from colorization.film_hints import painted_frames, parse_film_hints
 from colorization.images import load_image, read_size, save_image
 from colorization.outputs import atomic_write, plan_names
 from colorization.pipeline import fit_within
 from colorization.video import VideoOptions, check_video, colorize_video
+from colorization.video.ffmpeg import trim
+from colorization.video.film_hints import painted_frames, parse_film_hints
 
 from . import texts
 from .gradio_internals import current_caller, session_alive

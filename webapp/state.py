@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from colorization import Colorizer
-from colorization.estimate import Speeds
+from colorization.video.estimate import Speeds
 
 from . import texts
 from .failures import visitor_error

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from colorization import Colorizer, controls
-from colorization.ffmpeg import VideoInfo
 from colorization.images import FORMAT_NAMES
+from colorization.video.ffmpeg import VideoInfo
 
 from .limits import AppLimits
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import gradio as gr
 
 from colorization import Cancelled, controls
-from colorization.estimate import video_seconds
-from colorization.ffmpeg import grab_frame
 from colorization.pipeline import check_render_size, fit_within
 from colorization.video import VideoOptions, check_video, sample_motion
+from colorization.video.estimate import video_seconds
+from colorization.video.ffmpeg import grab_frame
 
 from . import jobs, settings, texts
 from .api import PublicApi, serve

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from colorization import cluster
+from colorization.model.settings import ModelSettings
 
 
 def dying_worker(piece: int, markers: Path, always: bool = False) -> type[cluster.Worker]:
@@ -35,7 +36,7 @@ def pool_of(worker: type[cluster.Worker]):
     """A stand-in for `cluster.Pool` that builds its actors from `worker`."""
     real = cluster.Pool
 
-    def pool(model: cluster.ModelChoice, workers: int | None = None) -> cluster.Pool:
+    def pool(model: ModelSettings, workers: int | None = None) -> cluster.Pool:
         return real(model, workers, worker=worker)
 
     return pool

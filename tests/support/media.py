@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import synthetic
-from colorization.ffmpeg import ffmpeg_exe
 from colorization.images import load_image
+from colorization.video.ffmpeg import ffmpeg_exe
 
 ORIGINALS = Path(__file__).resolve().parents[2] / "examples" / "images" / "originals"
 
@@ -48,8 +48,7 @@ def audio_seconds(path: Path) -> float:
 
 
 def decode(path: Path) -> list[np.ndarray]:
-    from colorization.ffmpeg import probe
-    from colorization.video import read_frames
+    from colorization.video.ffmpeg import probe, read_frames
 
     info = probe(path)
     return [frame.copy() for frame in read_frames(path, info)]

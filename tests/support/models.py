@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from benchmarks import architecture as arch
-from colorization.caffe import N_BINS, SOFTMAX_TEMPERATURE, Layer
+from colorization.model.caffe import N_BINS, SOFTMAX_TEMPERATURE, Layer
 
 POINTS = arch.gamut_points()
 

@@ -6,9 +6,10 @@ import threading
 
 import numpy as np
 
-from . import caffe
-from .errors import ModelInvalidError, said
-from .model_files import ModelFiles
+from ..errors import ModelInvalidError, said
+from ..model import caffe
+from ..model.files import ModelFiles
+from ..model.settings import ModelSettings
 
 
 class OpenCVBackend:
@@ -20,7 +21,7 @@ class OpenCVBackend:
     supports_int8 = False
     typical_seconds = 0.35  # one 224x224 frame, warm, in a batch, on 2 CPU cores
 
-    def __init__(self, files: ModelFiles, threads: int | None = None) -> None:
+    def __init__(self, files: ModelFiles, settings: ModelSettings | None = None) -> None:
         import cv2
 
         try:
@@ -31,8 +32,8 @@ class OpenCVBackend:
             net.getLayer(net.getLayerId(layer)).blobs = [blob]
         net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
         net.enableWinograd(False)  # Winograd trades up to ~0.01 a/b of precision for speed; we are the reference
-        if threads:
-            cv2.setNumThreads(threads)
+        if settings is not None and settings.threads:
+            cv2.setNumThreads(settings.threads)
         self._net = net
         self._lock = threading.Lock()  # a cv2.dnn.Net is not safe to run from two threads
 

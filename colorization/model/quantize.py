@@ -31,10 +31,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import caffe, color, config, model_cache
-from .errors import InputError, ModelInvalidError, said
-from .model_files import ModelFiles
-from .onnx_backend import CONVERTER_VERSION, new_session, onnx_model
+from .. import color, config
+from ..backends.onnx_backend import CONVERTER_VERSION, new_session, onnx_model
+from ..errors import InputError, ModelInvalidError, said
+from . import cache as model_cache
+from . import caffe
+from .files import ModelFiles
 
 log = logging.getLogger("colorization")
 
@@ -204,7 +206,7 @@ def resolve_precision(precision: str | None) -> str:
 
 def build_in_background(files: ModelFiles, time_limit: float = 900.0) -> subprocess.Popen:
     """Start `build` (with the gate) in a child process at low priority, bounded in time."""
-    return subprocess.Popen([sys.executable, "-m", "colorization.quantize", files.to_json(), str(time_limit)],
+    return subprocess.Popen([sys.executable, "-m", "colorization.model.quantize", files.to_json(), str(time_limit)],
                             preexec_fn=lambda: os.nice(10), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -10,19 +10,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import defaults
-from .color import lightness
-from .keyframes import TrustRule
-from .pipeline import Colorizer, Prediction
+from .. import defaults
+from ..color import lightness
+from ..pipeline import Colorizer, Prediction
+from . import temporal
+from .ffmpeg import VideoInfo, grab_frames
+from .keyframes import TrustRule, trust_loss
 
 if TYPE_CHECKING:
-    from .backends import Backend
-    from .ffmpeg import VideoInfo
-    from .video import VideoOptions
+    from ..backends import Backend
+    from .options import VideoOptions
 
 # Measured on the 2-core CI machine (720p, the benchmark's pan), relative to composing one output
 # pixel, which the app times at startup: decoding for the network, and decoding again plus
@@ -108,3 +110,19 @@ def video_seconds(info: VideoInfo, options: VideoOptions, speeds: Speeds, motion
 def image_seconds(render_size: int, speeds: Speeds, pixels: int = 0) -> float:
     """Predicted seconds to colorize one photo at `render_size` (network plus composing)."""
     return speeds.network_seconds(render_size) + pixels * speeds.render_pixel
+
+
+def sample_motion(src: str | Path, info: VideoInfo, colorizer: Colorizer, samples: int = 3) -> float:
+    """How fast carried colors lose trust (`keyframes.trust_loss`, a share of the picture per frame)
+    from a few pairs of neighbouring frames spread over the video: what the time estimate needs,
+    without decoding it."""
+    size = colorizer.render_size
+    motions = []
+    for index in range(samples):
+        at = info.duration * (index + 1) / (samples + 1)
+        frames = grab_frames(src, info, at, 2)
+        pair = [temporal.flow_lightness(colorizer.network_input(frame, size)) for frame in frames]
+        flow = temporal.pair_flow(pair[0], pair[1], (size // 4, size // 4))
+        if not flow.is_cut:
+            motions.append(trust_loss(flow))
+    return float(np.mean(motions)) if motions else 0.0

@@ -35,8 +35,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import dijkstra
 
-from .errors import InputError
-from .hints import HintMap
+from ..errors import InputError
+from . import HintMap
 
 WORK_SIDE = 256  # long side of the grid the correction is solved on (about 0.25 s on 2 cores)
 HOLD = 10.0  # how firmly a hinted pixel takes its hint

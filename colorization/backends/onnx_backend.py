@@ -14,10 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import caffe, config, model_cache
-from .errors import InputError, said
-from .model_files import ModelFiles
-from .onnx_graph import caffe_to_onnx
+from .. import config
+from ..errors import InputError, said
+from ..model import cache as model_cache
+from ..model import caffe
+from ..model.files import ModelFiles
+from ..model.onnx_graph import caffe_to_onnx
+from ..model.settings import ModelSettings
 
 log = logging.getLogger("colorization")
 
@@ -84,12 +87,14 @@ class OnnxBackend:
     supports_int8 = True
     typical_seconds = 0.14  # one 224x224 frame, warm, in a batch, on 2 CPU cores
 
-    def __init__(self, files: ModelFiles, threads: int | None = None, model: Path | bytes | None = None,
+    def __init__(self, files: ModelFiles, settings: ModelSettings | None = None, model: Path | bytes | None = None,
                  precision: str = "fp32") -> None:
         import onnxruntime as ort
 
         self.precision = precision
-        self.providers = choose_providers(ort.get_available_providers(), config.device())
+        settings = settings or ModelSettings()
+        threads = settings.threads
+        self.providers = choose_providers(ort.get_available_providers(), settings.device or config.device())
         source = model if model is not None else onnx_model(files)
         try:
             self._session = new_session(source, self.providers, threads)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from . import defaults
+from .. import color, defaults
 
 BRIGHTNESS_SIGMA = 8.0  # in 0..255 lightness units
 CUT_CONFIDENT_FRACTION = 0.3
@@ -210,3 +210,10 @@ def smooth(
         w_forward, w_backward = ahead[..., 2:3] + _EPSILON, state[1][..., None] + _EPSILON
         out[t] = (w_forward * ahead[..., :2] + w_backward * state[0]) / (w_forward + w_backward)
     return out
+
+
+def flow_lightness(net_input: np.ndarray) -> np.ndarray:
+    """The uint8 lightness at half the network's size on which flow is measured."""
+    size = net_input.shape[-1] // 2
+    small = cv2.resize(net_input[0, 0] + color.L_CENTER, (size, size), interpolation=cv2.INTER_AREA)
+    return np.clip(small * 2.55 + 0.5, 0, 255).astype(np.uint8)

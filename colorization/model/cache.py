@@ -14,9 +14,9 @@ import logging
 import os
 from pathlib import Path
 
-from . import config
-from .model_files import ModelFiles, sha256_file
-from .outputs import atomic_write
+from .. import config
+from ..outputs import atomic_write
+from .files import ModelFiles, sha256_file
 
 log = logging.getLogger("colorization")
 

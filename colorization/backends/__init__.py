@@ -4,7 +4,7 @@ A backend maps a batch of centred lightness (N x 1 x H x W float32, L - 50) to t
 a/b (N x 2 x H/4 x W/4 float32). OpenCV DNN on the Caffe files is the reference; ONNX Runtime
 (`onnx_backend`) runs the same weights translated to ONNX, faster on CPU. What differs between
 backends is said on the class (batch size, int8, typical speed); a new backend is one module
-and one line of `BACKENDS`.
+and one line of `BACKENDS` (in `model.settings`, beside the setting that names them).
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from typing import Protocol
 
 import numpy as np
 
-from . import caffe, config
-from .errors import InputError, ModelInvalidError, said
-from .model_files import ModelFiles
+from .. import config
+from ..errors import InputError, ModelInvalidError, said
+from ..model import caffe
+from ..model.files import ModelFiles
+from ..model.settings import BACKENDS, ModelSettings
 
 log = logging.getLogger("colorization")
 
@@ -35,8 +37,6 @@ class Backend(Protocol):
         ...
 
 
-# name -> "module:Class", imported only when chosen, so listing the names (the CLI's --help) loads nothing
-BACKENDS = {"onnxruntime": "onnx_backend:OnnxBackend", "opencv": "opencv_backend:OpenCVBackend"}
 
 
 def backend_class(name: str) -> type:
@@ -82,36 +82,37 @@ def self_test(backend: Backend) -> None:
         raise ModelInvalidError("The network's self-test gave a/b values outside the Lab range: broken weights?")
 
 
-def load_backend(files: ModelFiles, name: str | None = None, precision: str | None = None,
-                 threads: int | None = None) -> Backend:
+def load_backend(files: ModelFiles, settings: ModelSettings | str | None = None) -> Backend:
     """Validate the files, build the named backend (or the default) at the asked precision, and self-test it.
 
     precision "fp32"; "int8" (a backend that supports it: built on first use without the gate, with a
     warning that says how far it is from fp32); "auto" (the default): int8 when a cached self-check passed.
-    threads: for one network run; None: $COLORIZATION_THREADS, else every core.
+    `settings` may be a backend's name alone.
     """
-    from . import quantize
+    from ..model import quantize
 
-    name = (name or config.backend() or default_backend_name()).lower()
+    if not isinstance(settings, ModelSettings):
+        settings = ModelSettings(backend=settings)
+    name = (settings.backend or config.backend() or default_backend_name()).lower()
     if name not in BACKENDS:
         raise InputError(f"Unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
     cls = backend_class(name)
-    precision = quantize.resolve_precision(precision)
+    precision = quantize.resolve_precision(settings.precision)
     if precision == "int8" and not cls.supports_int8:
         raise InputError(f"int8 needs the onnxruntime backend, not {name}.")
     validate_files(files)
     int8 = None
     if precision != "fp32" and cls.supports_int8:
-        int8 = int8_backend(files, forced=precision == "int8", threads=threads)
-    backend = int8 or cls(files, threads=threads)
+        int8 = int8_backend(files, forced=precision == "int8", settings=settings)
+    backend = int8 or cls(files, settings)
     self_test(backend)
     log.info("Network loaded with the %s backend (%s)", backend.name, backend.precision)
     return backend
 
 
-def int8_backend(files: ModelFiles, forced: bool = False, threads: int | None = None) -> Backend | None:
+def int8_backend(files: ModelFiles, forced: bool = False, settings: ModelSettings | None = None) -> Backend | None:
     """ONNX Runtime on the int8 model: the cached one whose self-check passed, or (forced) any, built now if needed."""
-    from . import quantize
+    from ..model import quantize
     from .onnx_backend import OnnxBackend
 
     model, verdict = quantize.cached(files)
@@ -123,4 +124,4 @@ def int8_backend(files: ModelFiles, forced: bool = False, threads: int | None = 
         return None
     if not verdict.passed:
         log.warning("int8 forced although its self-check failed: %s", verdict.describe())
-    return OnnxBackend(files, threads=threads, model=model, precision="int8")
+    return OnnxBackend(files, settings, model=model, precision="int8")

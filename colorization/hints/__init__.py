@@ -20,7 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 MAX_STROKES = 100
 MAX_POINTS = 10_000

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, said
+from ..errors import InputError, said
 
 log = logging.getLogger("colorization")
 
@@ -106,6 +106,15 @@ class VideoInfo:
     @property
     def has_audio(self) -> bool:
         return self.audio_codec is not None
+
+
+COPYABLE_AUDIO = {"aac", "mp3", "opus"}  # copied into MP4 as is: browsers play these
+
+
+def audio_codec(info: VideoInfo, lossless: bool = False) -> str:
+    """How a result carries the source's audio: copied when its container can (a lossless master always
+    can), else re-encoded to AAC, which every browser plays."""
+    return "copy" if lossless or info.audio_codec in COPYABLE_AUDIO else "aac"
 
 
 def probe(path: str | Path) -> VideoInfo:

@@ -23,6 +23,7 @@ flows go to temporary files, kept only for shots that carry hints (and the shot 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
@@ -35,11 +36,12 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from . import color, propagate, temporal
-from .color import Adjustments
-from .errors import InputError
+from .. import color
+from ..color import Adjustments
+from ..errors import InputError
+from ..hints import Stroke, draw, parse_hints, propagate
+from . import temporal
 from .ffmpeg import VideoInfo
-from .hints import Stroke, draw, parse_hints
 
 TRUSTED = 0.5  # flow confidence (forward-backward and brightness, 0..1) above which a carried value is kept
 EDGE_SIGMA = 4.0  # lightness difference (L units) at which re-spreading starts to stop at an edge
@@ -141,7 +143,7 @@ def parse_film_hints(value: Any) -> tuple[FilmStroke, ...]:
 
 def frame_at(seconds: float, info: VideoInfo) -> int:
     """The index of the frame shown at `seconds` (frames are sampled at the film's rate from its start)."""
-    return min(int(math.floor(seconds * float(info.fps) + 1e-6)), info.frame_count - 1)
+    return min(math.floor(seconds * float(info.fps) + 1e-6), info.frame_count - 1)
 
 
 def painted_frames(hints: Sequence[FilmStroke], info: VideoInfo) -> dict[int, list[Stroke]]:
@@ -263,14 +265,10 @@ def render(L: np.ndarray, ab: np.ndarray, correction: np.ndarray | None, L_grid:
     """Compose one frame as `Prediction.render` composes a photo with hints: the correction (on the
     hint grid) adjusted like the prediction, upsampled along the frame's full-resolution edges
     (`exact`: over the whole frame as the photo path does, else only around the correction)."""
-    if adjustments.intensity == 0.0:
-        return color.to_uint8(color.gray(L))
     full = None
-    if correction is not None:
-        adjusted = color.adjust_chroma(correction, adjustments.intensity, adjustments.hue)
-        full = (propagate.upsample if exact else upsample_around)(adjusted, L_grid, L)
-    rgb = color.compose(L, color.adjust_chroma(ab, adjustments.intensity, adjustments.hue), full)
-    return color.scale_saturation(color.to_uint8(rgb), adjustments.saturation)
+    if correction is not None and adjustments.intensity != 0.0:
+        full = (propagate.upsample if exact else upsample_around)(color.adjust_ab(correction, adjustments), L_grid, L)
+    return color.finish(L, color.adjust_ab(ab, adjustments), adjustments, full)
 
 
 class ShotCorrections:
@@ -318,7 +316,7 @@ class ShotCorrections:
         self._close_shot()
         frames = len(self._starts)
         bounds = [i for i, s in enumerate(self._starts) if s or i == 0] + [frames]
-        for start, end in zip(bounds, bounds[1:]):
+        for start, end in itertools.pairwise(bounds):
             keys = [k for k in self.painted if start <= k < end]
             if keys:
                 self._solve_shot(start, end, keys, final_ab)
@@ -371,7 +369,7 @@ class ShotCorrections:
         for t in range(keys[-1] + 1, end):  # after the last: it holds
             current = self._step(current, t - 1, t)
             self._put(t, against(current, t))
-        for left, right in zip(keys, keys[1:]):  # between two: each carried towards the other, blended
+        for left, right in itertools.pairwise(keys):  # between two: each carried towards the other, blended
             current = held[left]
             for t in range(left + 1, right):
                 flow = None

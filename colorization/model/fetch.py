@@ -15,9 +15,9 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import config
-from .errors import ModelUnavailableError, said
-from .model_files import (
+from .. import config
+from ..errors import ModelUnavailableError, said
+from .files import (
     KNOWN_SOURCES,
     POINTS,
     PROTOTXT,
@@ -31,7 +31,7 @@ from .model_files import (
 
 log = logging.getLogger("colorization")
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the colorization package
 
 
 def checkout_models_dir() -> Path | None:

@@ -20,11 +20,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from . import color, temporal
-from .errors import ColorizationError, InputError, said
-from .ffmpeg import VideoInfo, count_frames, ffmpeg_exe, input_args, read_frames
-from .outputs import atomic_write
-from .video import COPYABLE_AUDIO, Span, VideoOptions, flow_lightness
+from .. import color
+from ..errors import ColorizationError, InputError, said
+from ..outputs import atomic_write
+from . import temporal
+from .ffmpeg import VideoInfo, audio_codec, count_frames, ffmpeg_exe, input_args, read_frames
+from .options import Span, VideoOptions
 
 # Smoothing forgets at keyframes only (between them colors are carried), by 0.85 each: 48 warm-up
 # frames are six keyframe intervals at the default of 8, after which a piece's colors differ from
@@ -61,7 +62,7 @@ def find_cuts(src: Path, info: VideoInfo, render_size: int = 224,
     the same test as the colorizing pass (`temporal.FlowStats.is_cut`), on the same grid."""
     cuts, previous = [], None
     for index, frame in enumerate(read_frames(src, info, size=(render_size, render_size))):
-        flow_L = flow_lightness(color.network_lightness(frame))
+        flow_L = temporal.flow_lightness(color.network_lightness(frame))
         if previous is not None and temporal.pair_flow(previous, flow_L, (render_size // 4,) * 2).is_cut:
             cuts.append(index)
         previous = flow_L
@@ -149,9 +150,8 @@ def join(paths: Sequence[Path], src: Path, info: VideoInfo, dst: Path, overwrite
     Lossless pieces (FFV1, every frame a keyframe) join into Matroska, sound copied as it is."""
     listing = dst.parent / f".{dst.name}.concat.txt"
     listing.write_text("".join("file '" + str(p.resolve()).replace("'", "'\\''") + "'\n" for p in paths))
-    copy = info.audio_codec in COPYABLE_AUDIO or lossless
     audio_in = input_args(src) if info.has_audio else []
-    audio = ["-map", "1:a:0", "-c:a", "copy" if copy else "aac"] if info.has_audio else []
+    audio = ["-map", "1:a:0", "-c:a", audio_codec(info, lossless)] if info.has_audio else []
     container = ["-f", "matroska"] if lossless else ["-movflags", "+faststart", "-f", "mp4"]
     try:
         with atomic_write(dst, overwrite) as partial:
