@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests need into the current Python environment, then run them all.
+# Install what the tests need into the current Python environment, check the lint, then run the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install -q -r requirements-test.txt
@@ -10,4 +10,5 @@ if ! command -v chromium >/dev/null 2>&1; then  # the browser test drives Debian
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+python -m ruff check .  # the lint gate (rules in pyproject.toml), before any test
 exec python -m pytest "$@"

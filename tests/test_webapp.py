@@ -259,3 +259,24 @@ def test_a_film_cannot_be_cut_into_empty_pieces():
 
     with pytest.raises(InputError, match="at least one frame"):
         pieces.plan(100, [], piece_frames=0)
+
+
+def test_a_new_row_of_the_controls_table_becomes_the_last_public_parameter_by_itself():
+    import inspect
+
+    from colorization.controls import Control
+    from webapp.api import published
+
+    grain = Control("grain", 0.5, 0.0, 1.0, 0.1, "Grain", "How much film grain to keep.", "--grain")
+
+    class Endpoints:
+        @published(("video", "intensity", "hints"), (controls.INTENSITY, grain))
+        def colorize(self, video, hints=None, progress: gr.Progress = gr.Progress(), **values):
+            return video, hints, values
+
+    endpoint = Endpoints().colorize
+    parameters = inspect.signature(endpoint).parameters
+    assert list(parameters) == ["video", "intensity", "hints", "grain", "progress"]  # published order kept
+    assert parameters["grain"].default == 0.5 and parameters["intensity"].default == controls.INTENSITY.default
+    assert endpoint("film.mp4", 1.5, None, 0.2) == ("film.mp4", None, {"intensity": 1.5, "grain": 0.2})
+    assert endpoint("film.mp4") == ("film.mp4", None, {"intensity": 1.0, "grain": 0.5})

@@ -58,6 +58,7 @@ def colorize_video(
     crf: int = 18,
     hints: Any = None,
     lossless: bool = False,
+    **more: Any,
 ) -> VideoResult:
     """Colorize the video at `src` into an MP4 at `dst`; return what was written.
 
@@ -67,7 +68,8 @@ def colorize_video(
     as frames are done; cancel() returning True stops the job with `Cancelled`, leaving no file.
     `dst` must not be `src`, and must not exist unless `overwrite`. hints: strokes painted on frames
     (`film_hints`: a photo stroke plus "time" in seconds), carried through each one's shot. crf: x264's
-    quality (0 lossless, 51 worst). lossless: an FFV1 master in a .mkv instead (every pixel exact).
+    quality (0 lossless, 51 worst). lossless: an FFV1 master in a .mkv instead (every pixel exact). `more`:
+    any other field of `VideoOptions`, by name.
 
     Raises:
         InputError: unreadable, damaged or over-limit video, or a setting out of range.
@@ -76,7 +78,7 @@ def colorize_video(
         ColorizationError: encoding failed.
     """
     options = VideoOptions(adjustments, smoothing, keyframe_interval, render_size or colorizer.render_size,
-                           batch_size, preset, crf, film_hints.parse_film_hints(hints), lossless)
+                           batch_size, preset, crf, film_hints.parse_film_hints(hints), lossless, **more)
     return _run(Path(src), Path(dst), colorizer, options, limits=limits, progress=progress, cancel=cancel,
                 overwrite=overwrite, speeds=speeds)
 
