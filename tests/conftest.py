@@ -56,6 +56,14 @@ def brightness_colorizer(brightness_dir) -> Colorizer:
     return Colorizer.from_pretrained(brightness_dir, backend="opencv")
 
 
+@pytest.fixture(scope="module")
+def state(fixed_colorizer):
+    """The web app's shared state around the fixed model, for handlers called without a server (one per module)."""
+    from webapp.state import AppState
+
+    return AppState(fixed_colorizer)
+
+
 @pytest.fixture(scope="session")
 def photo() -> np.ndarray:
     """A real color photograph shipped with the examples (RGB uint8)."""

@@ -28,11 +28,6 @@ FILM = {control.name: control.default for control in controls.FILM}  # and a fil
 
 
 @pytest.fixture(scope="module")
-def state(fixed_colorizer) -> AppState:
-    return AppState(fixed_colorizer)
-
-
-@pytest.fixture(scope="module")
 def handlers(state) -> ImagePage:
     return ImagePage(state)
 

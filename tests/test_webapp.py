@@ -28,11 +28,6 @@ PLAIN = {control.name: control.default for control in controls.COLOR}  # the col
 
 
 @pytest.fixture(scope="module")
-def state(fixed_colorizer) -> AppState:
-    return AppState(fixed_colorizer)
-
-
-@pytest.fixture(scope="module")
 def api(state) -> PublicApi:
     return PublicApi(state)
 
