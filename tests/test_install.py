@@ -47,7 +47,7 @@ def test_the_command_works_without_the_app_s_dependencies(installed):
 
 def test_the_wheel_holds_the_runtime_and_not_the_tools(installed):
     code = ("import importlib.util as u, colorization, pathlib\n"
-            "from colorization import quantize\n"
+            "from colorization.model import quantize\n"
             "print(pathlib.Path(colorization.__file__).parent)\n"
             "print(u.find_spec('benchmarks') is None, u.find_spec('onnxruntime') is not None,\n"
             "      len(quantize.network_inputs('calibrate')), len(quantize.network_inputs('check')))\n")
