@@ -11,4 +11,5 @@ if ! command -v chromium >/dev/null 2>&1; then  # the browser test drives Debian
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 python -m ruff check .  # the lint gate (rules in pyproject.toml), before any test
-exec python -m pytest "$@"
+# two workers, as the target machine has two cores; a file stays on one worker (its server and browser are shared)
+exec python -m pytest -n 2 --dist loadfile "$@"

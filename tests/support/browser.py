@@ -216,6 +216,8 @@ def shoot(page, name: str) -> None:
 def serious_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
+    # colors are judged as they settle: a panel still fading in has half its contrast (seen on a busy machine)
+    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
     found = Axe().run(page).response["violations"]
     return [f"{v['id']} ({v['impact']}): {n['html'][:120]}" for v in found if v["impact"] in ("critical", "serious")
             for n in v["nodes"]]
