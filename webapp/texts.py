@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from colorization import Colorizer, controls
+from colorization.hints import FILM_STROKE, STROKE
 from colorization.images import FORMAT_NAMES
 from colorization.video.ffmpeg import VideoInfo
 
@@ -71,12 +72,11 @@ def parameters(limits: AppLimits) -> dict[str, str]:
         "image": f"The photo ({FORMAT_NAMES}), up to {limits.max_image_megapixels:g} megapixels.",
         "files": f"Up to {limits.max_batch_files} photos, {limits.max_batch_megapixels:g} megapixels together.",
         "video": f"The film: MP4, MOV, WebM, AVI or MKV, {video_limits(limits)}",
-        "hints": 'Optional color hints, a list of strokes {"points": [[x, y], ...], "color": "#rrggbb", "size": 0.02} '
-                 "with x, y as fractions of the photo's width and height (origin top left) and size as a fraction "
-                 "of its shorter side.",
-        "film_hints": 'Optional color hints painted on frames, a list of strokes {"time": 12.4, "points": [[x, y], '
-                      '...], "color": "#rrggbb", "size": 0.02}: time in seconds from the start (the frame shown then), '
-                      "x, y and size as for photos; each is carried through its shot, up to the cuts.",
+        "hints": f"Optional color hints, a list of strokes {STROKE} with x, y as fractions of the photo's width and "
+                 "height (origin top left) and size as a fraction of its shorter side.",
+        "film_hints": f"Optional color hints painted on frames, a list of strokes {FILM_STROKE}: time in seconds from "
+                      "the start (the frame shown then), x, y and size as for photos; each is carried through its "
+                      "shot, up to the cuts.",
     }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import controls
 from ..controls import Control
+from ..hints import FILM_STROKE, STROKE
 from ..model.settings import ModelSettings
 
 
@@ -48,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("-o", "--output", type=Path, required=True, help="folder for the results (created if missing)")
     image.add_argument("--format", choices=["png", "jpg", "webp"], default="png", help="output format (default png)")
     image.add_argument("--hints", type=Path, default=None, metavar="FILE.json",
-                       help='color hints for every photo: a JSON list of strokes, [{"points": [[x, y], ...], '
-                            '"color": "#rrggbb", "size": 0.02}], x and y as fractions of the width and height')
+                       help=f"color hints for every photo: a JSON list of strokes, [{STROKE}], x and y as fractions "
+                            "of the width and height")
     _controls(image)
     video = commands.add_parser("video", help="colorize a video")
     video.add_argument("input", type=Path)
@@ -62,9 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("--piece-frames", type=int, default=None,
                        help="with --ray: most frames in one piece (default 720)")
     video.add_argument("--hints", type=Path, default=None, metavar="FILE.json",
-                       help='color hints painted on frames: a JSON list of strokes, [{"time": 12.4, "points": [[x, y], '
-                            '...], "color": "#rrggbb", "size": 0.02}], time in seconds from the start, x and y as '
-                            "fractions of the width and height; each is carried through its shot")
+                       help=f"color hints painted on frames: a JSON list of strokes, [{FILM_STROKE}], time in "
+                            "seconds from the start, x and y as fractions of the width and height; each is carried "
+                            "through its shot")
     video.add_argument("--quality", type=int, default=None, metavar="CRF",
                        help="H.264 quality, x264's crf: 0 (lossless, few players) to 51 (worst); default 18")
     video.add_argument("--lossless", action="store_true",

@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 
 from ..errors import InputError
 
+STROKE = '{"points": [[x, y], ...], "color": "#rrggbb", "size": 0.02}'  # as every message and help shows one
+FILM_STROKE = '{"time": 12.4, ' + STROKE[1:]  # on a film: the time of its frame, in seconds
 MAX_STROKES = 100
 MAX_POINTS = 10_000
 MAX_FILE_BYTES = 4 << 20  # a hints file: 10,000 points take well under 1 MB of JSON
@@ -60,6 +61,9 @@ class HintMap:
 
 
 def hex_to_ab(color: str) -> tuple[float, float]:
+    """The Lab chroma (a, b) of a #rrggbb color: all a hint keeps of it."""
+    import cv2  # here, not at the top: the command line's --help names the stroke format without OpenCV
+
     rgb = np.array([[[int(color[i:i + 2], 16) for i in (1, 3, 5)]]], np.float32) / 255.0
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)[0, 0]
     return float(lab[1]), float(lab[2])
@@ -72,6 +76,7 @@ def parse_hints(value: Any) -> list[Stroke]:
         InputError: not a list of strokes, a malformed color, an empty stroke, a point outside
             the photo, a bad size, or more than MAX_STROKES strokes / MAX_POINTS points.
     """
+
     if value is None or value == "" or value == []:
         return []
     if isinstance(value, str):
@@ -82,7 +87,7 @@ def parse_hints(value: Any) -> list[Stroke]:
         except RecursionError:
             raise InputError("The hints are nested too deeply: expected a list of strokes.") from None
     if not isinstance(value, list):
-        raise InputError('The hints must be a list of strokes like {"points": [[x, y]], "color": "#rrggbb"}.')
+        raise InputError(f"The hints must be a list of strokes like {STROKE}.")
     if len(value) > MAX_STROKES:
         raise InputError(f"{len(value)} hint strokes were given; the limit is {MAX_STROKES}.")
     strokes, points = [], 0
@@ -98,7 +103,7 @@ def parse_hints(value: Any) -> list[Stroke]:
 def _stroke(item: Any, number: int) -> Stroke:
     where = f"Hint stroke {number}"
     if not isinstance(item, dict):
-        raise InputError(f'{where} is not an object like {{"points": [[x, y]], "color": "#rrggbb"}}.')
+        raise InputError(f"{where} is not an object like {STROKE}.")
     color = item.get("color")
     if not isinstance(color, str) or not _HEX.match(color):
         raise InputError(f"{where}: the color must look like #rrggbb, got {_brief(color)}.")
@@ -131,6 +136,8 @@ def _brief(value: Any) -> str:
 
 def draw(strokes: Sequence[Stroke], width: int, height: int) -> HintMap:
     """Rasterize strokes onto a width x height grid of the photo; brush sizes follow its shorter side."""
+    import cv2  # lazily, as in hex_to_ab
+
     mask = np.zeros((height, width), np.uint8)
     ab = np.zeros((height, width, 2), np.float32)
     short = min(width, height)
@@ -155,6 +162,8 @@ def draw(strokes: Sequence[Stroke], width: int, height: int) -> HintMap:
 def from_layer(rgba: np.ndarray, width: int, height: int) -> HintMap:
     """Hints from a painted layer (RGBA, any size): opaque pixels, their colors' chroma, on a
     width x height grid (a thin stroke survives the shrinking: a cell is hinted when a quarter is painted)."""
+    import cv2  # lazily, as in hex_to_ab
+
     if rgba.ndim != 3 or rgba.shape[2] != 4:
         raise InputError("A painted layer must be an RGBA image.")
     painted = (rgba[..., 3] >= 128).astype(np.float32)

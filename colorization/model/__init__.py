@@ -1,1 +1,2 @@
-"""The model files: what they are, fetching and verifying them, reading Caffe, ONNX and int8."""
+"""The model: its files (what they are, fetching and verifying them), reading Caffe, the ONNX translation,
+the int8 copy and its self-check, and how the network loads (`settings.ModelSettings`)."""

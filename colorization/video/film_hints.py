@@ -39,7 +39,7 @@ import scipy.sparse.linalg as spla
 from .. import color
 from ..color import Adjustments
 from ..errors import InputError
-from ..hints import Stroke, draw, parse_hints, propagate
+from ..hints import FILM_STROKE, Stroke, draw, parse_hints, propagate
 from . import temporal
 from .ffmpeg import VideoInfo
 
@@ -126,8 +126,7 @@ def parse_film_hints(value: Any) -> tuple[FilmStroke, ...]:
     if isinstance(value, tuple) and all(isinstance(item, FilmStroke) for item in value):
         return value
     if not isinstance(value, list):
-        raise InputError('The film hints must be a list of strokes like {"time": 1.5, "points": [[x, y]], '
-                         '"color": "#rrggbb"}.')
+        raise InputError(f"The film hints must be a list of strokes like {FILM_STROKE}.")
     strokes = parse_hints(value)  # the photo checks first: count limits before looking at every item
     times = []
     for number, item in enumerate(value, start=1):
