@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from colorization.images import MAX_PIXELS
 from colorization.video import VideoLimits
 
 
@@ -17,7 +18,7 @@ class AppLimits:
 
     max_file_size: str = "200mb"  # enforced by Gradio while the upload streams in
     max_mcp_request_mb: int = 4  # the mcp package (1.30, pinned) refuses larger bodies: a file of about 3 MB as base64
-    max_image_megapixels: float = 50.0  # read from the file header before decoding
+    max_image_megapixels: float = MAX_PIXELS / 1e6  # the library's own limit, read from the file header
     max_batch_files: int = 20
     max_batch_megapixels: float = 100.0  # all photos of one batch call together, from their headers
     max_video_seconds: float = 60.0
