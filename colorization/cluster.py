@@ -124,21 +124,27 @@ class Pool:
         pending = list(enumerate(calls))
         running = self._running
         failed: dict[int, BaseException] = {}
+        last: BaseException = RuntimeError("no worker could be started")
         idle = list(self.workers)
         while pending or running:
             while pending and idle:
                 index, call = pending.pop(0)
                 worker = idle.pop()
                 running[call(worker)] = (index, worker)
+            if not running:  # every worker is gone for good: what is left cannot run
+                failed.update((index, last) for index, _ in pending)
+                break
             ready, _ = ray.wait(list(running), num_returns=1)
             index, worker = running.pop(ready[0])
-            idle.append(worker)
             try:
                 result = ray.get(ready[0])
             except ray.exceptions.RayError as exc:  # failed every attempt: raised on the worker, or the worker died
                 log.debug("Call %d failed on every attempt", index, exc_info=exc)
-                failed[index] = exc
+                failed[index] = last = exc
+                if not isinstance(exc, ray.exceptions.ActorDiedError):  # a dead worker (restarts spent) gets no more
+                    idle.append(worker)
                 continue
+            idle.append(worker)
             done(index, result)
         return failed
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from support.faults import hears_ctrl_c
 from support.files import gray_png
 from support.media import make_clip
 
@@ -109,7 +110,8 @@ def test_ctrl_c_while_saving_leaves_the_old_file_whole(brightness_dir, tmp_path)
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT), COLORIZATION_MODEL=str(brightness_dir))
     done = subprocess.run([sys.executable, "-c", script, "image", str(photo), "-o", str(tmp_path / "out"),
-                           "--overwrite", "-q"], capture_output=True, text=True, env=env, timeout=300)
+                           "--overwrite", "-q"], capture_output=True, text=True, env=env, timeout=300,
+                          preexec_fn=hears_ctrl_c)
     assert done.returncode == 130 and "interrupted" in done.stderr
     assert existing.read_bytes() == kept and [p.name for p in existing.parent.iterdir()] == ["big.png"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from support.faults import dying_worker, pool_of
+from support.faults import dying_worker, hears_ctrl_c, pool_of
 from support.files import encode
 from support.media import audio_seconds, decode, frame_times, make_clip, streams
 
@@ -159,7 +159,7 @@ def test_ctrl_c_stops_the_workers_and_removes_unfinished_pieces(address, brightn
                                 "-o", str(tmp_path / "out.mp4"), "--model", str(brightness_dir),
                                 "--ray-address", address, "--piece-frames", "30"],
                                env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=hears_ctrl_c)
     workspace = tmp_path / ".out.mp4.pieces"
     deadline = time.monotonic() + 120
     while not list(workspace.glob("piece-*.mp4")) and time.monotonic() < deadline:

@@ -1,4 +1,5 @@
-"""Ray workers that die on purpose, for the cluster's fault tests, without a hook in the package.
+"""Faults on purpose: Ray workers that die (for the cluster's fault tests, without a hook in the package), and
+children that hear Ctrl-C.
 
 `dying_worker` returns a subclass of the real `cluster.Worker` whose process exits while starting one
 chosen piece of a film: the first time only, or every time. The class is made inside a function, so
@@ -9,6 +10,7 @@ travels by reference, so the workers run the package's own code for every other 
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 from colorization import cluster
@@ -40,3 +42,9 @@ def pool_of(worker: type[cluster.Worker]):
         return real(model, workers, worker=worker)
 
     return pool
+
+
+def hears_ctrl_c() -> None:
+    """`preexec_fn` of a child a test interrupts: pytest-xdist's workers ignore SIGINT, and a child inherits
+    that (Python then never raises KeyboardInterrupt in it); a terminal's Ctrl-C reaches it, so ours must."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
