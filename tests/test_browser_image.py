@@ -13,7 +13,9 @@ import pytest
 from PIL import Image
 from support.browser import (
     EXAMPLE_NAMES,
+    PANELS,
     PHONE,
+    PHOTO_PAINTER,
     PHOTOS,
     after_src,
     blueness,
@@ -36,6 +38,8 @@ from support.browser import (
     wait_for_download,
     wait_for_new_result,
 )
+
+from webapp import painter
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -61,6 +65,9 @@ def test_each_example_gives_its_pair_and_download(site):
 
 def test_a_stroke_shows_where_it_was_painted_and_in_the_download(site):
     page = open_page(site)
+    page.get_by_text(PANELS[PHOTO_PAINTER]).click()  # before any photo: a sentence, no broken-image icon
+    page.get_by_text(painter.EMPTY_TEXT).wait_for()
+    assert page.evaluate("document.querySelector('#hint-painter img.hp-photo').getBoundingClientRect().height") == 0
     upload_photo(page)
     plain = download(page)
     canvas = open_painter(page)

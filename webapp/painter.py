@@ -66,7 +66,10 @@ _CSS = """
 .hp-photo { display: block; max-width: 100%; max-height: min(520px, 70vh); margin: 0 auto; user-select: none;
   -webkit-user-drag: none; }
 .hp-strokes { position: absolute; left: 0; top: 0; touch-action: pan-y pinch-zoom; cursor: crosshair; }
-.hp-empty { color: #444; margin: 40px 8px; text-align: center; }
+.hp-photo[hidden] { display: none; }
+.hp-empty { color: #444; margin: 8px 0; padding: 40px 8px; text-align: center; border: 2px dashed #999;
+  border-radius: 8px; }
+.hp-empty[hidden] { display: none; }
 .hp-busy { position: absolute; right: 8px; top: 8px; background: rgba(0,0,0,0.75); color: #fff; padding: 2px 8px;
   border-radius: 4px; font-size: 0.9em; }
 .hp-busy:empty { display: none; }
