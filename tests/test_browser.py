@@ -15,8 +15,10 @@ from support.browser import (
     close,
     open_page,
     open_painter,
+    overflowing,
     serious_violations,
     shoot,
+    stacked,
     upload_photo,
 )
 from support.media import make_clip
@@ -30,6 +32,7 @@ def test_no_critical_or_serious_accessibility_findings_in_any_state(site, viewpo
     page = open_page(site, viewport)
     found = {"image, empty": serious_violations(page)}
     upload_photo(page)
+    assert viewport is DESKTOP or stacked(page, "#image-in", "#result-slider")  # a phone: one above the other
     open_painter(page)
     page.get_by_role("button", name="Several photos at once").click()
     time.sleep(0.5)
@@ -47,6 +50,7 @@ def test_no_critical_or_serious_accessibility_findings_in_any_state(site, viewpo
     found["video, empty"] = serious_violations(page)
     page.locator("#video-in input[type=file]").set_input_files(str(make_clip(tmp_path / "f.mp4", frames_per_shot=10)))
     page.get_by_text("The whole film should take").wait_for()
+    assert viewport is DESKTOP or stacked(page, "#video-in", "#video-preview")
     found["video: film loaded, run buttons enabled"] = serious_violations(page)
     shoot(page, f"video-{name}")
     page.get_by_text("A color is wrong? Paint hints on a frame").click()
@@ -61,6 +65,13 @@ def test_no_critical_or_serious_accessibility_findings_in_any_state(site, viewpo
     page.wait_for_function("document.querySelectorAll('#gallery-compare img').length >= 2")
     found["gallery"] = serious_violations(page)
     shoot(page, f"gallery-{name}")
+    if viewport is PHONE:
+        page.locator("#gallery-film-out video").wait_for(timeout=120_000)
+        assert stacked(page, "#gallery-film", "#gallery-film-out")
+        page.get_by_role("button", name="Use via API").click()  # Gradio hides it on a phone; the page shows it
+        page.locator(".api-docs").get_by_text("/colorize_image").first.wait_for()
+        assert not overflowing(page, ".api-docs")  # the header and the row of client tabs wrap within the phone
+        found["API page on a phone"] = serious_violations(page)
     assert not any(found.values()), found
     close(page)
 
@@ -70,4 +81,8 @@ def test_a_link_to_the_api_page_opens_it(site):
     page = open_page((browser, url + "?view=api"))
     page.wait_for_function("() => !!document.querySelector('.api-docs')", timeout=30_000)
     page.locator(".api-docs").get_by_text("/colorize_image").first.wait_for()  # the endpoints are listed
+    snippets = page.locator(".api-docs").inner_text()
+    assert "image=handle_file('old-photo.jpg')" in snippets, snippets[:2000]  # a file is passed as the client takes it
+    assert "files=[handle_file('photo-1.jpg'), handle_file('photo-2.jpg')]" in snippets
+    assert "gradio.FileData" not in snippets.split("Accepts")[0]
     close(page)

@@ -31,6 +31,10 @@ HINTS_SCHEMA = {
 }
 
 
+# The least width of an input or a result that sits beside the other in a row: on a narrower screen (a phone)
+# Gradio's row wraps and each takes the whole width, one above the other, instead of two of 180 pixels.
+STACK_BELOW = 320
+
 # A film's strokes: the photo's, each with the time of the frame it is painted on.
 FILM_HINTS_SCHEMA = copy.deepcopy(HINTS_SCHEMA)
 FILM_HINTS_SCHEMA["items"]["properties"]["time"] = {"type": "number", "minimum": 0}
@@ -38,8 +42,9 @@ FILM_HINTS_SCHEMA["items"]["required"] = ["time", "points", "color"]
 
 
 def file_example(name: str) -> dict:
-    """What `gradio_client.handle_file(name)` sends for a local file: the API page shows it as that call."""
-    return {"path": name, "meta": {"_type": "gradio.FileData"}}
+    """What `gradio_client.handle_file(name)` sends for a file. Gradio 6's API page writes `handle_file(...)` only
+    for an example with a `url` (a plain dict otherwise), so the name is given as one too."""
+    return {"path": name, "url": name, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
 
 
 def described(component: gr.components.Component, text: str, schema: dict | None = None,

@@ -18,6 +18,7 @@ from colorization.images import load_image
 from colorization.video import colorize_video
 
 from . import jobs
+from .components import STACK_BELOW
 from .failures import shown_to_visitors
 from .state import EXAMPLES, AppState
 from .uploads import upload_path
@@ -94,8 +95,10 @@ def build(state: AppState) -> Gallery:
         gr.Examples([[str(p)] for p in photos], [gray_in], [compare], fn=gallery.gallery_example, cache_examples=False,
                     run_on_click=True, label="Photos", example_labels=[p.stem for p in photos])
         with gr.Row():
-            gr.Video(str(film), label="Grayscale film", interactive=False, elem_id="gallery-film")
-            film_out = gr.Video(label="Colorized film", interactive=False, elem_id="gallery-film-out", visible=False)
+            gr.Video(str(film), label="Grayscale film", interactive=False, elem_id="gallery-film",
+                     min_width=STACK_BELOW)
+            film_out = gr.Video(label="Colorized film", interactive=False, elem_id="gallery-film-out", visible=False,
+                                min_width=STACK_BELOW)
         film_status = gr.Markdown("The colorized film appears here.", elem_id="gallery-film-status")
     if state.colorizer:  # the example film is colorized once per model, when the gallery is first opened
         tab.select(gallery.gallery_film, None, [film_out, film_status], api_visibility="private")

@@ -21,7 +21,7 @@ from colorization.video.estimate import image_seconds
 
 from . import fields, jobs, painter, settings, texts
 from .api import PublicApi, serve
-from .components import HINTS_SCHEMA, color_sliders, described, file_example, render_size_slider
+from .components import HINTS_SCHEMA, STACK_BELOW, color_sliders, described, file_example, render_size_slider
 from .failures import shown_to_visitors
 from .state import EXAMPLES, AppState
 from .store import PhotoRef
@@ -226,11 +226,12 @@ def build(state: AppState, api: PublicApi) -> None:
     with gr.Tab("Image", id="image"):
         with gr.Row(equal_height=False):
             image_in = described(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                                          label="Grayscale photo", height=360, elem_id="image-in"), words["image"],
-                                 example=file_example("old-photo.jpg"))
+                                          label="Grayscale photo", height=360, elem_id="image-in",
+                                          min_width=STACK_BELOW), words["image"], example=file_example("old-photo.jpg"))
             slider = gr.ImageSlider(label="Before / after", buttons=["fullscreen"], max_height=600,
                                     format="jpeg",  # webp: 1.3 s, jpeg: 0.05
-                                    elem_id="result-slider", interactive=False, visible=False)
+                                    elem_id="result-slider", interactive=False, visible=False,
+                                    min_width=STACK_BELOW)
         download = gr.DownloadButton(DOWNLOAD, elem_id="download", interactive=False)
         with gr.Accordion("A color is wrong? Paint hints", open=False, elem_id="hints-panel"):
             gr.Markdown("Pick a color and paint a stroke (or tap) on the photo where that color belongs: it spreads "

@@ -44,6 +44,14 @@ PAGE_JS = r"""
       const i = images.indexOf(img);
       img.setAttribute('alt', parts.length === 2 ? parts[i] || ALT[i] : `${label}, ${ALT[i] || 'image'}`);
     });
+    const docs = document.querySelector('.api-docs');
+    if (docs) {  // Gradio's API page: unnamed buttons, list items outside a list, code boxes that scroll
+      docs.querySelectorAll('.banner-wrap button:not([aria-label])').forEach((b) => b.setAttribute('aria-label', 'Close the API page'));
+      docs.querySelectorAll('button.copy-button:not([aria-label])').forEach((b) => b.setAttribute('aria-label', 'Copy the code'));
+      docs.querySelectorAll('li.snippet').forEach((li) => { const p = li.parentElement;
+        if (!['UL', 'OL'].includes(p.tagName) && !p.getAttribute('role')) p.setAttribute('role', 'list'); });
+      docs.querySelectorAll('pre:not([tabindex]), p[style*="overflow-x"]:not([tabindex])').forEach((e) => e.tabIndex = 0);
+    }
   };
   new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
   fix();
@@ -67,5 +75,21 @@ PAGE_CSS = """
   #hint-painter .html-container { padding: 0; }
 }
 """
-PAGE_HEAD = ("<style>@media (max-width: 640px) { .main.app { padding-left: 8px; padding-right: 8px; } }</style>"
+# Outside Gradio's content, so in the head: the page's own padding on a phone; the footer's "Use via API" link,
+# which Gradio hides below 641 pixels; the API page's header and its row of client tabs, which overflow a phone.
+_HEAD_CSS = """
+@media (max-width: 640px) {
+  .main.app { padding-left: 8px; padding-right: 8px; }
+  footer { flex-wrap: wrap; row-gap: 4px; }
+  footer .show-api { display: flex !important; }
+  footer .show-api-divider { display: inline !important; }
+  .api-docs h2, .api-docs h2 .title { flex-wrap: wrap; }
+  .api-docs h2 .url { overflow-wrap: anywhere; }
+  .api-docs h2 .counts { margin: 0 !important; flex-wrap: wrap; }
+  .api-docs .banner-wrap { padding-right: 40px; }
+  .api-docs .snippets { flex-wrap: wrap; gap: 6px; }
+  .api-docs .snippets > * + * { margin-left: 0 !important; }
+}
+"""
+PAGE_HEAD = (f"<style>{_HEAD_CSS}</style>"
              "<script>window.colorizeOpenApi = new URLSearchParams(location.search).get('view') === 'api';</script>")

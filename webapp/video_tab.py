@@ -18,7 +18,15 @@ from colorization.video.ffmpeg import grab_frame
 
 from . import jobs, settings, texts
 from .api import PublicApi, serve
-from .components import FILM_HINTS_SCHEMA, color_sliders, described, file_example, render_size_slider, sliders
+from .components import (
+    FILM_HINTS_SCHEMA,
+    STACK_BELOW,
+    color_sliders,
+    described,
+    file_example,
+    render_size_slider,
+    sliders,
+)
 from .failures import shown_to_visitors
 from .film_editor import FilmEditor, film_painter_component
 from .state import AppState
@@ -141,10 +149,12 @@ def build(state: AppState, api: PublicApi) -> None:
         gr.Markdown("Every frame is colorized, with colors held steady from frame to frame; sound, frame rate and "
                     f"length are kept. Films {texts.video_limits(limits)}")
         with gr.Row(equal_height=False):
-            video_in = described(gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in"),
+            video_in = described(gr.Video(sources=["upload"], label="Grayscale film", elem_id="video-in",
+                                          min_width=STACK_BELOW),
                                  words["video"], example=file_example("old-film.mp4"))
             preview = gr.ImageSlider(label="Preview: one frame", max_height=400, elem_id="video-preview",
-                                     interactive=False, visible=False, format="jpeg")
+                                     interactive=False, visible=False, format="jpeg",
+                                     min_width=STACK_BELOW)
         estimate = gr.Markdown(elem_id="video-estimate")
         with gr.Row():
             go = gr.Button("Colorize the whole video", variant="primary", interactive=False, elem_id="video-go")

@@ -197,6 +197,25 @@ def painter_button(page, name: str, painter: str = PHOTO_PAINTER):
     return page.locator(painter).get_by_role("button", name=name, exact=True)
 
 
+def stacked(page, first: str, second: str) -> bool:
+    """Whether `second` is below `first` and each takes most of the page's width (on a phone: not side by side)."""
+    one, two = page.locator(first).bounding_box(), page.locator(second).bounding_box()
+    width = page.viewport_size["width"]
+    return two["y"] >= one["y"] + one["height"] - 1 and min(one["width"], two["width"]) > 0.8 * width
+
+
+def overflowing(page, selector: str) -> list[str]:
+    """The elements within `selector` that reach past the right edge of the window, but for those in a box that
+    scrolls sideways (code)."""
+    return page.evaluate("""(selector) => {
+        const scrolls = (e) => { for (let p = e.parentElement; p; p = p.parentElement)
+            if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true; return false; };
+        return [...document.querySelectorAll(selector + ' *')]
+            .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > innerWidth + 1
+                         && !scrolls(e))
+            .map(e => `${e.tagName}.${e.className}: ${(e.innerText || '').slice(0, 30)}`); }""", selector)
+
+
 def errors_shown(page) -> int:
     """Gradio's red Error badges and error toasts on the page."""
     return page.evaluate("""() => [...document.querySelectorAll('.error, [data-testid="toast-body"]')]
