@@ -26,6 +26,7 @@ from support.browser import (
     move_color_control,
     open_page,
     open_painter,
+    paint,
     painter_busy,
     painter_button,
     painter_picture,
@@ -148,19 +149,43 @@ def test_download_right_after_a_slider_move_is_the_shown_result(site):
     close(page)
 
 
-def test_keys_typed_numbers_and_the_mouse_all_re_render_every_color_control(site, brightness_colorizer):
+def test_download_clicked_right_after_a_change_is_the_result_then_shown(site):
+    page = open_page(site)
+    upload_photo(page)
+    plain = download(page)
+    for change in ("a stroke", "a reset"):
+        old = after_src(page)
+        if change == "a stroke":
+            paint(page, (0.3, 0.5), 0.3)
+        else:
+            move_color_control(page, "image", "hue", "reset")  # the stroke's hue: from -90 to 0 again
+        with page.expect_download() as got:
+            page.locator("#download").click()  # at once: disabled from the change's start until its PNG is ready
+        pixels = np.asarray(Image.open(got.value.path()).convert("RGB")).astype(int)
+        settle(page, old)
+        assert close_to(pixels, shown_result(page)), change
+        if change == "a stroke":
+            assert blueness(pixels) > blueness(plain) + 5
+            move_color_control(page, "image", "hue", "typed")
+            wait_for_new_result(page, after_src(page))
+            wait_for_download(page)
+    close(page)
+
+
+def test_keys_typed_numbers_the_mouse_and_reset_all_re_render_every_color_control(site, brightness_colorizer):
     page = open_page(site)
     upload_photo(page)
     calls = brightness_colorizer.network_calls
     for control in ("intensity", "saturation", "hue"):
         results = []
-        for move in ("key", "typed", "mouse"):
+        for move in ("key", "typed", "mouse", "reset"):
             old = after_src(page)
             move_color_control(page, "image", control, move)
             wait_for_new_result(page, old)
             results.append(download(page))
             assert close_to(results[-1], shown_result(page)), (control, move)
         assert not close_to(results[0], results[1], 1.0) and not close_to(results[1], results[2], 1.0), control
+        assert not close_to(results[2], results[3], 1.0), control  # the reset re-renders, as moving the slider does
     assert brightness_colorizer.network_calls == calls  # the color controls never run the network
     close(page)
 
@@ -178,10 +203,19 @@ def test_out_of_range_and_empty_numbers_are_clamped_and_keep_the_result(site):
                                arg=[f"#image-{control} input[type=number]", clamped])
         wait_for_new_result(page, old)
         assert close_to(download(page), shown_result(page)), control
-    shown = after_src(page)
-    page.locator("#image-intensity input[type=number]").fill("")
+    shown, kept = after_src(page), download(page)
+    number = page.locator("#image-intensity input[type=number]")
+    number.fill("")
     time.sleep(1.5)
     assert after_src(page) == shown and page.locator("#result-slider img").count() == 2  # the result stays
+    number.blur()  # left empty: the box says the value in use again, not 0
+    page.wait_for_function("() => document.querySelector('#image-intensity input[type=number]').value === '2'")
+    old = after_src(page)
+    move_color_control(page, "image", "hue", "key")  # the next change keeps that intensity
+    wait_for_new_result(page, old)
+    after = download(page)
+    assert close_to(after, shown_result(page)) and close_to(after, kept)  # a degree of hue, not gray (intensity 0)
+    assert number.input_value() == "2"
     assert errors_shown(page) == 0
     close(page)
 
@@ -207,6 +241,21 @@ def test_render_size_follows_keys_and_typed_numbers_within_the_photo(site, brigh
     wait_for_new_result(page, old)
     assert close_to(download(page), shown_result(page)) and errors_shown(page) == 0
     assert "At 456" in page.locator("#render-size").inner_text()
+    for typed, shown in (("10", "64"), ("", "64")):  # below the range: clamped; emptied: back to the size in use
+        old = after_src(page)
+        number.fill(typed)
+        number.press("Enter")
+        page.wait_for_function("(shown) => document.querySelector('#render-size input[type=number]').value === shown",
+                               arg=shown)
+        if typed:
+            wait_for_new_result(page, old)
+        assert close_to(download(page), shown_result(page)) and "At 64" in page.locator("#render-size").inner_text()
+    calls = brightness_colorizer.network_calls
+    old = after_src(page)
+    page.locator("#render-size [data-testid=reset-button]").click()  # back to 224, and run at 224
+    wait_for_new_result(page, old)
+    assert number.input_value() == "224" and brightness_colorizer.network_calls == calls + 1
+    assert close_to(download(page), shown_result(page)) and "At 224" in page.locator("#render-size").inner_text()
     close(page)
 
 

@@ -29,6 +29,9 @@ from .uploads import upload_path
 
 DOWNLOAD = "Download full resolution (PNG)"
 PREPARING = gr.update(interactive=False, label="Preparing the PNG…")  # a download must be the result on screen
+# The same, in the browser the moment a change starts: the server's answer comes 0.2 s or more later, and a click
+# in between would fetch the previous PNG.
+PREPARING_NOW = "() => ({__type__: 'update', interactive: false, label: 'Preparing the PNG…'})"
 PRIVATE = {"api_visibility": "private", "preprocess": False}
 
 
@@ -270,6 +273,9 @@ def build(state: AppState, api: PublicApi) -> None:
             arrived.success(**downloaded)
             arrived.failure(handlers.on_upload_failed, None, [image_in, *painted], api_visibility="private")
         image_in.clear(handlers.on_upload_failed, None, [image_in, *painted], api_visibility="private")
+        changes = [image_in.upload, picked.dataset.click, *(c.input for c in colors.values()), hint_painter.input,
+                   render_size.input]
+        gr.on(changes, None, None, [download], js=PREPARING_NOW, queue=False, api_visibility="private")
         # the painter first (a stroke's result where it was painted), then the slider, then the PNG
         moved = gr.on([c.input for c in colors.values()] + [hint_painter.input], handlers.on_controls,
                       inputs_kwargs=shows, outputs=[hint_painter, download, *colors.values()],

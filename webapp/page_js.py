@@ -1,8 +1,10 @@
-"""Script run once when the page loads: what Gradio's before/after slider lacks for keyboards and screen readers.
+"""Script run once when the page loads: what Gradio's own components lack for keyboards, screen readers and phones.
 
-Gradio 6.31's ImageSlider divider cannot be focused or moved by keys, and both its images have alt="".
-A link to "/?view=api" does not open the API page either. This gives each divider a slider role, focus and arrow keys (it moves by synthesized mouse drags, the only
-input Gradio's d3-drag handler takes), and names the two images after the slider's label ("Before / after"), and opens the API page for such a link.
+Gradio 6's ImageSlider divider cannot be focused or moved by keys, and both its images have alt="". A link to
+"/?view=api" does not open the API page either. This gives each divider a slider role, focus and arrow keys (it
+moves by synthesized mouse drags, the only input Gradio's d3-drag handler takes), names the two images after the
+slider's label ("Before / after"), and opens the API page for such a link. Sliders' number boxes and reset buttons
+are made to act as moving the slider does (see below), and the API page's controls get names.
 """
 
 PAGE_JS = r"""
@@ -55,6 +57,32 @@ PAGE_JS = r"""
   };
   new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
   fix();
+  // A slider's number box, committed (Enter, or leaving it) as the mouse commits: an emptied or unreadable box goes
+  // back to the value in use, a typed value out of range is clamped, and either reaches the server as an input
+  // (Gradio clamps on blur without one, and shows 0 for an emptied box while the picture keeps the old value).
+  const BOX = 'input[type=number][data-testid="number-input"]';
+  const inUse = new WeakMap();
+  const readable = (box) => box.value !== '' && Number.isFinite(box.valueAsNumber);
+  const inRange = (box) => readable(box) && box.valueAsNumber >= Number(box.min) && box.valueAsNumber <= Number(box.max);
+  document.addEventListener('focusin', (e) => { if (e.target.matches?.(BOX) && inRange(e.target)) inUse.set(e.target, e.target.value); });
+  document.addEventListener('input', (e) => { if (e.target.matches?.(BOX) && inRange(e.target)) inUse.set(e.target, e.target.value); }, true);
+  const commit = (box) => {
+    const wanted = !readable(box) ? inUse.get(box)
+      : String(Math.min(Number(box.max), Math.max(Number(box.min), box.valueAsNumber)));
+    if (wanted === undefined || wanted === box.value) return;
+    box.value = wanted;
+    inUse.set(box, wanted);
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  };
+  document.addEventListener('keydown', (e) => { if (e.key === 'Enter' && e.target.matches?.(BOX)) commit(e.target); }, true);
+  document.addEventListener('blur', (e) => { if (e.target.matches?.(BOX)) commit(e.target); }, true);
+  // Gradio's reset button (↺) sets the default and sends `change` and `release`, never the `input` that moving the
+  // slider sends and that the page's handlers follow: after it, the slider says `input` too.
+  document.addEventListener('click', (e) => {
+    const reset = e.target.closest?.('[data-testid="reset-button"]');
+    const range = reset?.closest('.block')?.querySelector('input[type=range]');
+    if (range) setTimeout(() => range.dispatchEvent(new Event('input', {bubbles: true})), 0);
+  });
   if (window.colorizeOpenApi) {  // a shared link to the API page (noted by PAGE_HEAD: Gradio drops it from the URL)
     const poll = setInterval(() => {  // a click before Gradio is ready is lost: until the panel is there
       if (document.querySelector('.api-docs')) return clearInterval(poll);

@@ -133,10 +133,12 @@ def close_to(a: np.ndarray, b: np.ndarray, tolerance: float = 4.0) -> bool:
 
 
 def move_color_control(page, prefix: str, control: str, move: str) -> None:
-    """Move a color slider (`#<prefix>-<control>`) as a visitor does: "key" (ArrowLeft), "typed" (a value + Enter)
-    or "mouse" (a click near its right end)."""
+    """Move a color slider (`#<prefix>-<control>`) as a visitor does: "key" (ArrowLeft), "typed" (a value + Enter),
+    "mouse" (a click near its right end) or "reset" (its ↺ button: back to the default)."""
     slider = page.locator(f"#{prefix}-{control} input[type=range]")
-    if move == "key":
+    if move == "reset":
+        page.locator(f"#{prefix}-{control} [data-testid=reset-button]").click()
+    elif move == "key":
         slider.focus()
         page.keyboard.press("ArrowLeft")
     elif move == "typed":
@@ -168,19 +170,25 @@ def painter_busy(page, painter: str = PHOTO_PAINTER) -> str:
     return page.locator(f"{painter} .hp-busy").inner_text()
 
 
-def stroke(page, at: tuple[float, float] = (0.5, 0.5), length: float = 0.15, painter: str = PHOTO_PAINTER,
-           slider: str = "#result-slider") -> None:
-    """Paint one stroke with the mouse, from `at` (fractions of the picture) to the right, and wait until
-    the painter and the slider follow it (and, on the image tab, the download)."""
+def paint(page, at: tuple[float, float] = (0.5, 0.5), length: float = 0.15, painter: str = PHOTO_PAINTER) -> None:
+    """Paint one stroke with the mouse, from `at` (fractions of the picture) to the right; returns at mouse-up."""
     canvas = open_painter(page, painter)
     box = canvas.bounding_box()
-    old = after_src(page, slider)
     x, y = box["x"] + box["width"] * at[0], box["y"] + box["height"] * at[1]
     page.mouse.move(x, y)
     page.mouse.down()
     for step in range(1, 11):
         page.mouse.move(x + box["width"] * length * step / 10, y + step)
     page.mouse.up()
+
+
+def stroke(page, at: tuple[float, float] = (0.5, 0.5), length: float = 0.15, painter: str = PHOTO_PAINTER,
+           slider: str = "#result-slider") -> None:
+    """Paint one stroke (`paint`) and wait until the painter and the slider follow it (and, on the image tab,
+    the download)."""
+    open_painter(page, painter)
+    old = after_src(page, slider)
+    paint(page, at, length, painter)
     settle(page, old, painter, slider)
 
 
