@@ -59,11 +59,10 @@ def blue_left(rgb: np.ndarray) -> float:
 
 @pytest.mark.slow
 def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
-    slider, hints, listing, choice, picture, frame = editing.on_film(film)
-    assert slider["maximum"] == pytest.approx(0.96, abs=0.01) and hints == [] and "No frame" in listing
-    assert picture["value"] == {"photo": None, "strokes": []} and picture["background"] == "" and frame is None
+    slider, hints, listing, choice = editing.on_film(film)
+    assert slider["maximum"] == 0.96 and slider["value"] == 0 and hints == [] and "No frame" in listing
     preview, picture, frame = editing.on_moment(video=film, moment=0.2, **PLAIN, render_size=224, hints=[])
-    assert frame["time"] == pytest.approx(5.5 / 25)  # the frame shown at 0.2 s is frame 5
+    assert frame["time"] == 0.2  # the frame shown at 0.2 s is frame 5, named by that time
     assert picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # the painter starts on this frame
     _, after = preview["value"]
     assert np.ptp(after.astype(int), axis=2).max() <= 2  # the neutral network: gray until painted
@@ -73,16 +72,17 @@ def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
     assert blue_left(after) > 15 and blue_left(shown(picture)) > 15  # the preview and the painter show the blue
     assert "value" not in picture  # the painter keeps its strokes
     assert hints == [{"time": frame["time"], **LEFT}] and parse_film_hints(hints)[0].time == frame["time"]
-    assert "0.22 s (1 stroke)" in listing and choice["choices"] == ["0.220"]
+    assert "0.20 s (1 stroke)" in listing and choice["choices"] == [("0.20 s", "0.200")]  # one time, said once
+    assert choice["value"] == "0.200"  # the frame just painted is the one Remove takes
     second = {"points": [[0.9, 0.9]], "color": "#c8382e", "size": 0.05}
     *_, twice, listing, _ = editing.on_paint(frame=frame, painter=painted(frame, LEFT, second), hints=hints, **PLAIN)
-    assert len(twice) == 2 and "0.22 s (2 strokes)" in listing  # the frame's strokes replace its earlier ones
+    assert len(twice) == 2 and "0.20 s (2 strokes)" in listing  # the frame's strokes replace its earlier ones
     *_, undone, listing, _ = editing.on_paint(frame=frame, painter=painted(frame), hints=twice, **PLAIN)
     assert undone == [] and "No frame" in listing  # Clear (or undoing the last stroke) forgets the frame's hints
     _, other, later = editing.on_moment(video=film, moment=0.7, **PLAIN, render_size=224, hints=hints)
     assert other["value"]["strokes"] == []  # another frame: its own (no) strokes, nothing to undo
     *_, both, listing, _ = editing.on_paint(frame=later, painter=painted(later, second), hints=hints, **PLAIN)
-    assert len(both) == 2 and "0.22 s (1 stroke), 0.70 s (1 stroke)" in listing
+    assert len(both) == 2 and "0.20 s (1 stroke), 0.68 s (1 stroke)" in listing  # 0.7 s shows frame 17, from 0.68
     preview, back, _ = editing.on_moment(video=film, moment=0.2, **PLAIN, render_size=224, hints=hints)
     assert back["value"]["strokes"] == [LEFT]  # back on the painted frame: its stroke, to undo or add to
     assert blue_left(preview["value"][1]) > 15 and blue_left(shown(back)) > 15
@@ -92,10 +92,10 @@ def test_paint_a_frame_keep_it_remove_it_and_the_run_carries_it(editing, film):
         frames = decode(Path(video["value"]))
         blue = [(f[..., 2].astype(int) - f[..., 0].astype(int))[:, : f.shape[1] // 3].mean() for f in frames]
         assert min(blue[:12]) > 10 and max(abs(b) for b in blue[12:]) < 2  # the whole first shot, not the second
-    kept, listing, choice, picture, preview = editing.on_remove(hints=both, choice="0.700", frame=frame, **PLAIN)
-    assert kept == [hints[0]] and choice["choices"] == ["0.220"]  # another frame than the one shown
+    kept, listing, choice, picture, preview = editing.on_remove(hints=both, choice="0.680", frame=frame, **PLAIN)
+    assert kept == [hints[0]] and choice["choices"] == [("0.20 s", "0.200")]  # another frame than the one shown
     assert picture == gr.skip() and preview == gr.skip()  # the frame shown keeps its strokes
-    hints2, listing, choice, picture, preview = editing.on_remove(hints=kept, choice="0.220", frame=frame, **PLAIN)
+    hints2, listing, choice, picture, preview = editing.on_remove(hints=kept, choice="0.200", frame=frame, **PLAIN)
     assert hints2 == [] and "No frame" in listing
     assert picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # the frame shown loses its strokes
     assert np.ptp(shown(picture).astype(int), axis=2).max() <= 8 and blue_left(preview[1]) < 2
@@ -126,3 +126,22 @@ def test_strokes_of_another_frame_change_nothing_and_bad_strokes_are_refused(edi
     refused({"points": [[0.5, 0.5]], "color": "javascript:", "size": 0.1}, kept + here, "#rrggbb")
     many = [{"time": 0.5, "points": [[0.5, 0.5]] * 9_000, "color": BLUE, "size": 0.1}]
     refused({"points": [[0.5, 0.5]] * 2_000, "color": BLUE, "size": 0.1}, many, "more than 10000 points")  # the film
+
+
+def test_a_film_opens_on_its_first_frame_and_the_moment_is_clamped_to_it(editing, film):
+    films = VideoPage(editing.state, editing)
+    _, _, ref, go, trial, *_, picture, frame = films.on_video_upload(video=film, **FILM)
+    assert frame["time"] == 0 and picture["value"] == {"photo": frame["ref"].key, "strokes": []}  # ready to paint
+    assert ref.key == frame["ref"].key and ref.motion is not None  # the preview is that frame, the estimate's too
+    assert go["interactive"] and not trial["visible"]  # 0.96 s: no test run of the first 3 seconds
+    for typed, time in ((99, 0.92), (-1, 0.0), ("0.5", 0.48)):  # past the end: the last frame (23, from 0.92 s)
+        _, _, shown = editing.on_moment(video=film, moment=typed, **PLAIN, render_size=224, hints=[])
+        assert shown["time"] == time, typed
+    assert editing.on_moment(video=film, moment="", **PLAIN, render_size=224, hints=[]) == (gr.skip(),) * 3
+    again = editing.on_moment(video=film, moment=0.49, **PLAIN, render_size=224, hints=[], frame=shown)
+    assert again == (gr.skip(),) * 3  # the frame already shown: the network does not run again
+    with pytest.warns(UserWarning, match="No frame has hints"):
+        editing.on_remove(hints=[], choice=None, frame=shown, **PLAIN)
+    with pytest.warns(UserWarning, match="Choose a hinted frame"):
+        kept, *_ = editing.on_remove(hints=[{"time": 0.48, **LEFT}], choice=None, frame=shown, **PLAIN)
+    assert kept == [{"time": 0.48, **LEFT}]

@@ -127,8 +127,9 @@ def test_strokes_follow_the_photo_to_a_new_render_size(handlers):
 
 def test_a_cleared_film_clears_its_result_and_the_run_buttons(state):
     films = VideoPage(state)
-    preview, estimate, ref, go, trial, out, status = films.on_video_upload(video=None, **FILM)
+    preview, estimate, ref, go, trial, out, status, picture, frame = films.on_video_upload(video=None, **FILM)
     assert ref is None and estimate == "" and status == "" and not out["visible"] and not preview["visible"]
+    assert frame is None and picture["background"] == ""  # the painter empties too
     assert not go["interactive"] and not trial["interactive"]
     assert [b["interactive"] for b in films.on_video_finished(None)] == [False, False, False]
 

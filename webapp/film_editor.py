@@ -7,13 +7,14 @@ photo path's render of those strokes, which is exactly what the film will show o
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import gradio as gr
 
 from colorization import InputError
 from colorization.hints import Stroke
-from colorization.pipeline import fit_within
+from colorization.pipeline import check_render_size, fit_within
 from colorization.video import check_video
 from colorization.video.ffmpeg import VideoInfo, grab_frame
 from colorization.video.film_hints import frame_at, parse_film_hints
@@ -26,7 +27,9 @@ from .store import Photo, PhotoRef
 from .uploads import upload_path
 
 PAINTER_ID = "film-hint-painter"
-EMPTY_TEXT = "Upload a film and pick a moment first; then paint here."
+EMPTY_TEXT = "Upload a film first; then pick a moment and paint here."
+MOMENT_STEP = 0.01  # seconds: finer than a frame up to 100 frames a second, and a number a visitor reads as it is
+NO_HINTS = "No frame has hints yet."
 
 
 def film_painter_component() -> gr.HTML:
@@ -34,15 +37,56 @@ def film_painter_component() -> gr.HTML:
     return painter.painter(PAINTER_ID, EMPTY_TEXT)
 
 
-def describe(hints: list[dict]) -> tuple[str, list[str]]:
-    """The list of hinted frames in words, and the choices to remove one (by its time)."""
+def moment_slider() -> gr.Slider:
+    """The moment to paint on, in seconds; its range is set when a film arrives (`on_film`)."""
+    return gr.Slider(0, 1, value=0, step=MOMENT_STEP, label="Moment (seconds)", elem_id="film-moment")
+
+
+def last_moment(info: VideoInfo) -> float:
+    """The slider's top: the film's length, to its step."""
+    return round(math.floor(info.duration / MOMENT_STEP + 1e-6) * MOMENT_STEP, 2)
+
+
+def frame_time(index: int, info: VideoInfo) -> float:
+    """The moment that names frame `index`: the first step of the slider at which it is shown. The slider, the list
+    of hinted frames and the hints' times then say one number for one frame."""
+    fps = float(info.fps)
+    time = round(math.ceil(index / fps / MOMENT_STEP - 1e-6) * MOMENT_STEP, 2)
+    return time if frame_at(time, info) == index else (index + 0.5) / fps  # a film above 100 frames a second
+
+
+def read_moment(value: Any, info: VideoInfo) -> float | None:
+    """The moment to show: a typed value clamped to the film and to the slider's step, as `fields.field` reads the
+    other sliders; None for an empty box or no number."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return round(min(max(round(value / MOMENT_STEP) * MOMENT_STEP, 0.0), last_moment(info)), 2)
+
+
+def seconds(time: float) -> str:
+    """A frame's time as the page says it, in the list and in the choice alike."""
+    return f"{time:.2f} s"
+
+
+def key(time: float) -> str:
+    """A hinted frame's time as the choice to remove it carries it."""
+    return f"{round(time, 3):.3f}"
+
+
+def describe(hints: list[dict]) -> tuple[str, list[tuple[str, str]]]:
+    """The list of hinted frames in words, and the choices to remove one: (its time as said, its key)."""
     times = sorted({round(h["time"], 3) for h in hints})
     if not times:
-        return "No frame has hints yet.", []
+        return NO_HINTS, []
     counts = {t: sum(1 for h in hints if round(h["time"], 3) == t) for t in times}
-    text = "**Hinted frames:** " + ", ".join(f"{t:.2f} s ({counts[t]} stroke{'s' if counts[t] > 1 else ''})"
+    text = "**Hinted frames:** " + ", ".join(f"{seconds(t)} ({counts[t]} stroke{'s' if counts[t] > 1 else ''})"
                                              for t in times)
-    return text, [f"{t:.3f}" for t in times]
+    return text, [(seconds(t), key(t)) for t in times]
 
 
 class FilmEditor:
@@ -59,44 +103,64 @@ class FilmEditor:
 
     @shown_to_visitors
     def on_film(self, video: Any):
-        """A film arrived (or left): the time slider spans it; painted hints of an earlier film, its frame in the
-        painter and the frame picked are dropped, so no stroke lands on the new film at an old frame's time."""
-        if video is None:
-            return gr.update(value=0, maximum=1), [], *self._listing([]), painter.cleared(), None
-        _, info = self._film(video)
-        return (gr.update(value=0, maximum=round(info.duration, 3), step=round(1 / float(info.fps), 4)), [],
-                *self._listing([]), painter.cleared(), None)
+        """A film arrived (or left): the time slider spans it, at its start; painted hints of an earlier film are
+        dropped, so no stroke lands on the new film at an old frame's time. A film refused here is said once, by
+        the upload's own handler (`VideoPage.on_video_upload`), which also shows its first frame in the painter."""
+        try:
+            _, info = self._film(video) if video is not None else (None, None)
+        except InputError:
+            info = None
+        top = last_moment(info) if info is not None else 1
+        return gr.update(value=0, maximum=top), [], *self._listing([])
 
     @staticmethod
     def _listing(hints: list[dict]):
+        """The list in words and the choice, the latest painted frame chosen (what Remove most likely means)."""
         text, choices = describe(hints)
-        return text, gr.update(choices=choices, value=None)
+        return text, gr.update(choices=choices, value=key(hints[-1]["time"]) if hints else None)
+
+    def show_frame(self, path: Any, info: VideoInfo, index: int, page: dict):
+        """Frame `index` colorized with its kept hints: (the preview's pair, the painter showing it with that
+        frame's strokes, so Undo reaches only into this frame's, and the frame picked). The network runs once;
+        the caller holds a place in a room."""
+        state, render_size = self.state, check_render_size(page["render_size"])
+        frame = grab_frame(path, info, max(0.0, (index - 0.25) / float(info.fps)))
+        mine = self._strokes([h for h in page.get("hints") or [] if frame_at(h["time"], info) == index])
+        adjustments = settings.adjustments(page)
+        prediction = state.model().predict(frame, render_size)
+        after = prediction.render(adjustments, VIDEO_PREVIEW_SIZE, mine)
+        shown = prediction.render(adjustments, painter.SIDE, mine)
+        photo = Photo(prediction, fit_within(frame, VIDEO_PREVIEW_SIZE), path.name)
+        ref = PhotoRef(state.photos.put(photo), path, render_size)
+        return (photo.before, after), painter.show(shown, ref.key, mine), {"ref": ref, "time": frame_time(index, info)}
 
     @shown_to_visitors
     def on_moment(self, progress: gr.Progress = gr.Progress(), **page):
-        """The frame shown at the `moment`, colorized with its kept hints: in the preview, and in the painter (with
-        that frame's strokes, so Undo reaches only into this frame's)."""
+        """The moment moved (mouse, keys or a typed number): the frame shown then, in the preview and the painter.
+        A typed moment outside the film shows its first or last frame; an empty box, or the frame already shown,
+        changes nothing. The box itself is clamped in the browser when it is committed (`page_js`): an answer
+        written back from here could arrive after a newer value and undo it."""
         if page["video"] is None:
             return gr.skip(), painter.cleared(), None
-        state, render_size = self.state, int(page["render_size"])
         path, info = self._film(page["video"])
-        index = frame_at(max(0.0, float(page["moment"])), info)
-        frame = grab_frame(path, info, max(0.0, (index - 0.25) / float(info.fps)))
-        mine = self._strokes([h for h in page["hints"] or [] if frame_at(h["time"], info) == index])
-        adjustments = settings.adjustments(page)
-        with state.in_room(state.image_room, progress):
-            prediction = state.model().predict(frame, render_size)
-            after = prediction.render(adjustments, VIDEO_PREVIEW_SIZE, mine)
-            shown = prediction.render(adjustments, painter.SIDE, mine)
-        photo = Photo(prediction, fit_within(frame, VIDEO_PREVIEW_SIZE), path.name)
-        ref = PhotoRef(state.photos.put(photo), path, render_size)
-        moment = (index + 0.5) / float(info.fps)
-        return (gr.update(value=(photo.before, after), visible=True), painter.show(shown, ref.key, mine),
-                {"ref": ref, "time": moment})
+        moment = read_moment(page["moment"], info)
+        if moment is None:
+            return gr.skip(), gr.skip(), gr.skip()
+        index, shown = frame_at(moment, info), page.get("frame")
+        if (shown and frame_at(shown["time"], info) == index and self.state.photos.get(shown["ref"].key) is not None
+                and shown["ref"].source == path):
+            return gr.skip(), gr.skip(), gr.skip()
+        with self.state.in_room(self.state.image_room, progress):
+            pair, picture, frame = self.show_frame(path, info, index, page)
+        return gr.update(value=pair, visible=True), picture, frame
 
     @staticmethod
     def _strokes(hints: list[dict]) -> list[Stroke]:
         return [s.stroke for s in parse_film_hints(hints)]
+
+    def strokes_at(self, hints: list[dict], time: float) -> list[Stroke]:
+        """The strokes of the frame picked at `time`."""
+        return self._strokes([h for h in hints if abs(h["time"] - time) <= 1e-6])
 
     @shown_to_visitors
     def on_paint(self, **page):
@@ -122,7 +186,7 @@ class FilmEditor:
         except InputError as error:  # said, and the painter goes back to the frame's kept strokes
             gr.Warning(str(error))
             updated, reset = hints, True
-            strokes = self._strokes([h for h in hints if abs(h["time"] - moment) <= 1e-6])
+            strokes = self.strokes_at(hints, moment)
         with self.state.in_room(self.state.preview_room, None):
             after = photo.prediction.render(adjustments, VIDEO_PREVIEW_SIZE, strokes)
             shown = photo.prediction.render(adjustments, painter.SIDE, strokes)
@@ -134,11 +198,13 @@ class FilmEditor:
         """Forget the hints of one frame (by its time); when it is the frame in the painter, the painter and the
         preview show it without them (and Undo has nothing left to take back)."""
         hints, choice, frame = page["hints"] or [], page["choice"], page.get("frame")
-        if choice:
-            hints = [h for h in hints if f"{round(h['time'], 3):.3f}" != choice]
+        if not choice or not any(key(h["time"]) == choice for h in hints):
+            gr.Warning("Choose a hinted frame to remove first." if hints else "No frame has hints to remove.")
+            return hints, *self._listing(hints), gr.skip(), gr.skip()
+        hints = [h for h in hints if key(h["time"]) != choice]
         ref = frame["ref"] if frame else None
-        photo = self.state.photos.get(ref.key) if ref is not None and choice else None
-        if photo is None or f"{round(frame['time'], 3):.3f}" != choice:
+        photo = self.state.photos.get(ref.key) if ref is not None else None
+        if photo is None or key(frame["time"]) != choice:
             return hints, *self._listing(hints), gr.skip(), gr.skip()
         adjustments = settings.adjustments(page)
         with self.state.in_room(self.state.preview_room, None):

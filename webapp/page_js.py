@@ -76,6 +76,9 @@ PAGE_JS = r"""
   };
   document.addEventListener('keydown', (e) => { if (e.key === 'Enter' && e.target.matches?.(BOX)) commit(e.target); }, true);
   document.addEventListener('blur', (e) => { if (e.target.matches?.(BOX)) commit(e.target); }, true);
+  // Gradio's video input says "Video not playable" when Chromium cannot play a file, beside the server's own
+  // sentence for a film it refuses (and for one it reads, such as AVI, the page needs no such toast at all).
+  window.addEventListener('error', (e) => { if (e.target.closest?.('#video-in')) e.stopImmediatePropagation(); }, true);
   // Gradio's reset button (↺) sets the default and sends `change` and `release`, never the `input` that moving the
   // slider sends and that the page's handlers follow: after it, the slider says `input` too.
   document.addEventListener('click', (e) => {
@@ -98,6 +101,7 @@ PAGE_JS = r"""
 # the `css` it is given to its content (`.contain`); the page's own padding needs a style in the head.
 PAGE_CSS = """
 #gallery-film-status, #video-status { overflow: visible !important; min-height: 2.5em; }
+#video-in video, #video-out video { max-height: min(480px, 60vh); }  /* a tall film leaves the controls in reach */
 @media (max-width: 640px) {
   #hints-panel { padding: 6px; }
   #hint-painter .html-container { padding: 0; }

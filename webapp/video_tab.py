@@ -8,15 +8,16 @@ tab is in `webapp.api`.
 
 from __future__ import annotations
 
+import dataclasses
+
 import gradio as gr
 
 from colorization import Cancelled, controls
-from colorization.pipeline import check_render_size, fit_within
+from colorization.pipeline import check_render_size
 from colorization.video import VideoOptions, check_video, sample_motion
 from colorization.video.estimate import video_seconds
-from colorization.video.ffmpeg import grab_frame
 
-from . import jobs, settings, texts
+from . import jobs, painter, settings, texts
 from .api import PublicApi, serve
 from .components import (
     FILM_HINTS_SCHEMA,
@@ -28,9 +29,9 @@ from .components import (
     sliders,
 )
 from .failures import shown_to_visitors
-from .film_editor import FilmEditor, film_painter_component
+from .film_editor import NO_HINTS, FilmEditor, film_painter_component, moment_slider
 from .state import AppState
-from .store import Photo, PhotoRef
+from .store import PhotoRef
 from .uploads import upload_path
 
 CANCELLED = "Cancelled: the job was stopped and its files deleted."
@@ -39,15 +40,17 @@ PRIVATE = {"api_visibility": "private", "preprocess": False}
 
 class VideoPage:
     """The Video tab's handlers. `page` holds the event's inputs by name: `video` (the file), `ref` (the
-    session's preview `PhotoRef`), `hints` (the painted frames' strokes), each color control and film option."""
+    session's preview `PhotoRef`), `frame` (the frame picked, `FilmEditor`), `hints` (the painted frames' strokes),
+    each color control and film option."""
 
-    def __init__(self, state: AppState) -> None:
-        self.state = state
+    def __init__(self, state: AppState, editing: FilmEditor | None = None) -> None:
+        self.state, self.editing = state, editing or FilmEditor(state)
 
     @shown_to_visitors
     def on_video_upload(self, progress: gr.Progress = gr.Progress(), **page):
-        """A film arrived: one colorized frame from its middle (kept for the sliders) and the time it will take.
-        The last film's result and status go; cleared (None), the run buttons are disabled."""
+        """A film arrived: its first frame colorized, in the preview and the painter (the moment slider starts
+        there), and the time it will take; the test run is offered only for a film longer than it. The last film's
+        result and status go; cleared (None), the run buttons are disabled."""
         if page["video"] is None:
             return self.on_video_failed()[1:]
         state = self.state
@@ -55,30 +58,35 @@ class VideoPage:
         info = check_video(path, state.limits.video)
         size = check_render_size(page["render_size"])
         with state.in_room(state.preview_room, progress):
-            frame = grab_frame(path, info, info.duration / 2)
-            prediction = state.model().predict(frame, size)
+            pair, picture, frame = self.editing.show_frame(path, info, 0, {**page, "render_size": size, "hints": []})
             motion = sample_motion(path, info, state.model())
-        photo = Photo(prediction, fit_within(frame, jobs.VIDEO_PREVIEW_SIZE), path.name)
-        ref = PhotoRef(state.photos.put(photo), path, size, motion)
-        pair = (photo.before, prediction.render(settings.adjustments(page), jobs.VIDEO_PREVIEW_SIZE))
+        ref = dataclasses.replace(frame["ref"], motion=motion)
         text = self._estimate(ref, {**page, "render_size": size})
+        longer = self._longer_than_a_try(info)
         return (gr.update(value=pair, visible=True), text, ref, gr.update(interactive=True),
-                gr.update(interactive=True), gr.update(value=None, visible=False), "")
+                gr.update(interactive=longer, visible=longer), gr.update(value=None, visible=False), "", picture,
+                frame)
 
     @staticmethod
     def on_video_failed():
         """The film was cleared or refused: the input empties (one click to try another), nothing stale stays."""
         return (None, gr.update(value=None, visible=False), "", None, gr.update(interactive=False),
-                gr.update(interactive=False), gr.update(value=None, visible=False), "")
+                gr.update(interactive=False, visible=True), gr.update(value=None, visible=False), "",
+                painter.cleared(), None)
 
     @shown_to_visitors
     def on_video_controls(self, **page):
-        """A color control moved: the preview frame follows at once (no network); typed values are clamped."""
+        """A color control moved: the frame picked follows at once with its hints, in the preview and the painter
+        (no network); typed values are clamped."""
         adjustments, boxes = settings.shown_adjustments(page)
-        photo = self.state.photos.get(page["ref"].key) if page["ref"] is not None else None
+        frame = page["frame"]
+        photo = self.state.photos.get(frame["ref"].key) if frame else None
         if photo is None or adjustments is None:
-            return gr.skip(), *boxes
-        return (photo.before, photo.prediction.render(adjustments, jobs.VIDEO_PREVIEW_SIZE)), *boxes
+            return gr.skip(), gr.skip(), *boxes
+        strokes = self.editing.strokes_at(page["hints"] or [], frame["time"])
+        after = photo.prediction.render(adjustments, jobs.VIDEO_PREVIEW_SIZE, strokes)
+        shown = photo.prediction.render(adjustments, painter.SIDE, strokes)
+        return (photo.before, after), painter.show(shown), *boxes
 
     @shown_to_visitors
     def on_video_settings(self, **page):
@@ -93,9 +101,15 @@ class VideoPage:
         info = check_video(ref.source, limits.video)
         options = VideoOptions(**{control.name: control.check(values[control.name]) for control in settings.VIDEO})
         whole = video_seconds(info, options, self.state.speeds, ref.motion)
-        return (f"**{texts.video_facts(info)}.** The whole film should take **{texts.about(whole)}** "
-                f"here; the first {limits.quick_try_seconds:g} seconds "
-                f"{texts.about(whole * min(1.0, limits.quick_try_seconds / info.duration))}.")
+        said = f"**{texts.video_facts(info)}.** The whole film should take **{texts.about(whole)}** here"
+        if not self._longer_than_a_try(info):
+            return said + "."
+        return (f"{said}; the first {limits.quick_try_seconds:g} seconds "
+                f"{texts.about(whole * limits.quick_try_seconds / info.duration)}.")
+
+    def _longer_than_a_try(self, info) -> bool:
+        """Whether the test run would stop before the film's end (by more than half a frame)."""
+        return info.duration > self.state.limits.quick_try_seconds + 0.5 / float(info.fps)
 
     def _run(self, page, request, progress, seconds: float | None = None) -> tuple[str, list[str]]:
         options = settings.video_options(page, settings.adjustments(page))
@@ -144,7 +158,8 @@ class VideoPage:
 def build(state: AppState, api: PublicApi) -> None:
     """The tab itself, inside a `gr.Blocks`: its layout, then its events."""
     limits, words = state.limits, texts.parameters(state.limits)
-    handlers, editing = VideoPage(state), FilmEditor(state)
+    editing = FilmEditor(state)
+    handlers = VideoPage(state, editing)
     with gr.Tab("Video", id="video"):
         gr.Markdown("Every frame is colorized, with colors held steady from frame to frame; sound, frame rate and "
                     f"length are kept. Films {texts.video_limits(limits)}")
@@ -165,9 +180,9 @@ def build(state: AppState, api: PublicApi) -> None:
             gr.Markdown("Pick a moment, then paint where a color belongs, as on a photo: the preview shows that "
                         "frame, and the correction follows the object through its shot (up to the cuts). Several "
                         "frames may carry hints; the test run and the whole film use them.")
-            moment = gr.Slider(0, 1, value=0, step=0.04, label="Moment (seconds)", elem_id="film-moment")
+            moment = moment_slider()
             film_painter = film_painter_component()
-            hinted_list = gr.Markdown("No frame has hints yet.", elem_id="film-hinted-frames")
+            hinted_list = gr.Markdown(NO_HINTS, elem_id="film-hinted-frames")
             with gr.Row():
                 hinted_choice = gr.Dropdown(choices=[], label="Hinted frame (seconds)", elem_id="film-hinted-choice")
                 remove_hints = gr.Button("Remove this frame's hints", size="sm")
@@ -189,20 +204,23 @@ def build(state: AppState, api: PublicApi) -> None:
         # events: the inputs by name (the handlers' `page`), the controls from the table
         named, buttons = {"video": video_in, **colors, **options}, [go, trial, cancel]
         serve(api.colorize_video, {**named, "hints": film_hints}, [video_out])
-        loaded = [preview, estimate, video, go, trial, video_out, status]
+        loaded = [preview, estimate, video, go, trial, video_out, status, film_painter, frame_shown]
         arrived = video_in.upload(handlers.on_video_upload, inputs_kwargs=named, outputs=loaded,
                                   trigger_mode="always_last", **PRIVATE)
         arrived.failure(handlers.on_video_failed, None, [video_in, *loaded], api_visibility="private")
         video_in.clear(handlers.on_video_failed, None, [video_in, *loaded], api_visibility="private")
-        gr.on([c.input for c in colors.values()], handlers.on_video_controls, inputs_kwargs={"ref": video, **colors},
-              outputs=[preview, *colors.values()], trigger_mode="always_last", **PRIVATE)
+        gr.on([c.input for c in colors.values()], handlers.on_video_controls,
+              inputs_kwargs={"frame": frame_shown, "hints": painted, **colors},
+              outputs=[preview, film_painter, *colors.values()], trigger_mode="always_last", **PRIVATE)
         gr.on([s.input for s in options.values()], handlers.on_video_settings, inputs_kwargs={"ref": video, **options},
               outputs=[estimate, *options.values()], trigger_mode="always_last", **PRIVATE)
-        gr.on([video_in.upload, video_in.clear], editing.on_film, [video_in],
-              [moment, painted, hinted_list, hinted_choice, film_painter, frame_shown], **PRIVATE)
-        moment.release(editing.on_moment, inputs_kwargs={"video": video_in, "moment": moment, **colors,
-                                                         "render_size": options["render_size"], "hints": painted},
-                       outputs=[preview, film_painter, frame_shown], trigger_mode="always_last", **PRIVATE)
+        gr.on([video_in.upload, video_in.clear], editing.on_film, [video_in], [moment, painted, hinted_list,
+                                                                              hinted_choice], **PRIVATE)
+        moment.input(editing.on_moment, inputs_kwargs={"video": video_in, "moment": moment, **colors,
+                                                       "render_size": options["render_size"], "hints": painted,
+                                                       "frame": frame_shown},
+                     outputs=[preview, film_painter, frame_shown], trigger_mode="always_last",
+                     show_progress="minimal", **PRIVATE)
         film_painter.input(editing.on_paint, inputs_kwargs={"frame": frame_shown, "painter": film_painter,
                                                             "hints": painted, **colors},
                            outputs=[film_painter, preview, painted, hinted_list, hinted_choice],
