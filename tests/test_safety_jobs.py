@@ -295,4 +295,4 @@ def test_a_full_photo_room_does_not_lock_the_film_preview_out(fixed_colorizer, t
         assert photo.refused and "The photo queue is full" in photo.error
         preview = raw.call(url, raw.fn_index(demo, "on_video_upload"), [film, *VIDEO_SETTINGS])
         assert not preview.refused, preview
-        assert preview.data[3]["interactive"] is True and preview.data[4]["interactive"] is True  # its buttons enable
+        assert preview.data[3]["interactive"] is True  # its run button enables (no test run for a 0.16 s film)
