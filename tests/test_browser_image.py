@@ -52,6 +52,9 @@ def gray_of(name: str) -> np.ndarray:
 def test_each_example_gives_its_pair_and_download(site):
     page = open_page(site)
     assert page.locator("#download").is_disabled()  # nothing to download yet
+    move_color_control(page, "image", "hue", "key")
+    time.sleep(0.5)
+    assert page.locator("#download").inner_text().strip() == "Download full resolution (PNG)"  # nor anything made
     old = ""
     for name in EXAMPLE_NAMES:
         page.get_by_role("button", name=name, exact=True).first.click()

@@ -30,8 +30,9 @@ from .uploads import upload_path
 DOWNLOAD = "Download full resolution (PNG)"
 PREPARING = gr.update(interactive=False, label="Preparing the PNG…")  # a download must be the result on screen
 # The same, in the browser the moment a change starts: the server's answer comes 0.2 s or more later, and a click
-# in between would fetch the previous PNG.
-PREPARING_NOW = "() => ({__type__: 'update', interactive: false, label: 'Preparing the PNG…'})"
+# in between would fetch the previous PNG. A button already disabled (no photo yet) is left as it is.
+PREPARING_NOW = ("() => document.querySelector('#download')?.disabled ? {__type__: 'update'}"
+                 " : {__type__: 'update', interactive: false, label: 'Preparing the PNG…'}")
 PRIVATE = {"api_visibility": "private", "preprocess": False}
 
 
