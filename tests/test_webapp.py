@@ -20,7 +20,7 @@ from webapp.guard import localize, names_a_link
 from webapp.image_tab import ImagePage, render_size_cap
 from webapp.rooms import RoomFull, WaitingRoom
 from webapp.state import EXAMPLES, AppState
-from webapp.store import Photo, PhotoStore
+from webapp.store import PhotoStore, Picture
 from webapp.sweep import sweep
 from webapp.uploads import NOT_AVAILABLE, upload_folder, upload_path
 
@@ -162,10 +162,10 @@ def test_leaving_the_line_frees_the_place():
 
 def test_the_photo_store_keeps_within_its_budget_least_recent_first(fixed_colorizer):
     prediction = fixed_colorizer.predict(np.zeros((100, 100), np.uint8))
-    store = PhotoStore(budget=3 * Photo(prediction, np.zeros((1, 1, 3), np.uint8), "x").nbytes, ttl=3600)
-    keys = [store.put(Photo(prediction, np.zeros((1, 1, 3), np.uint8), f"p{i}")) for i in range(3)]
+    store = PhotoStore(budget=3 * Picture(prediction, np.zeros((1, 1, 3), np.uint8), "x").nbytes, ttl=3600)
+    keys = [store.put(Picture(prediction, np.zeros((1, 1, 3), np.uint8), f"p{i}")) for i in range(3)]
     assert store.get(keys[0]) is not None  # used: now the most recent
-    fourth = store.put(Photo(prediction, np.zeros((1, 1, 3), np.uint8), "p3"))
+    fourth = store.put(Picture(prediction, np.zeros((1, 1, 3), np.uint8), "p3"))
     assert store.get(keys[1]) is None and store.get(keys[0]) and store.get(keys[2]) and store.get(fourth)
     assert store.nbytes <= store.budget
 

@@ -23,7 +23,7 @@ from . import painter, settings
 from .failures import shown_to_visitors
 from .jobs import VIDEO_PREVIEW_SIZE
 from .state import AppState
-from .store import Photo, PhotoRef
+from .store import PhotoRef, Picture
 from .uploads import upload_path
 
 PAINTER_ID = "film-hint-painter"
@@ -130,7 +130,7 @@ class FilmEditor:
         prediction = state.model().predict(frame, render_size)
         after = prediction.render(adjustments, VIDEO_PREVIEW_SIZE, mine)
         shown = prediction.render(adjustments, painter.SIDE, mine)
-        photo = Photo(prediction, fit_within(frame, VIDEO_PREVIEW_SIZE), path.name)
+        photo = Picture(prediction, fit_within(frame, VIDEO_PREVIEW_SIZE), path.name)
         ref = PhotoRef(state.photos.put(photo), path, render_size)
         return (photo.before, after), painter.show(shown, ref.key, mine), {"ref": ref, "time": frame_time(index, info)}
 

@@ -24,7 +24,7 @@ from . import texts
 from .gradio_internals import current_caller, session_alive
 from .presence import abandoned
 from .state import AppState
-from .store import Photo, PhotoRef
+from .store import PhotoRef, Picture
 from .sweep import in_use
 from .uploads import upload_path, upload_paths
 
@@ -42,7 +42,7 @@ def photo_size(state: AppState, path: Path) -> tuple[int, int]:
 
 
 def new_photo(state: AppState, path: Path, render_size: int, keep: bool = True,
-              key: str | None = None) -> tuple[Photo, PhotoRef | None]:
+              key: str | None = None) -> tuple[Picture, PhotoRef | None]:
     """Decode and predict a photo, and keep it for the sliders (under `key` when given) unless the
     caller is the API, which re-renders nothing; the network runs once here. The caller holds a
     place in the photo room: this, the full-size render and the PNG encode are the heavy work."""
@@ -51,11 +51,11 @@ def new_photo(state: AppState, path: Path, render_size: int, keep: bool = True,
     loaded = load_image(path, max_pixels=state.limits.max_image_pixels)
     prediction = model.predict(loaded.pixels, render_size)
     before = fit_within(gray_to_rgb(loaded.pixels), PREVIEW_SIZE)
-    photo = Photo(prediction, before, path.name, loaded.icc_profile, loaded.exif, state.job_folder())
+    photo = Picture(prediction, before, path.name, loaded.icc_profile, loaded.exif, state.job_folder())
     return photo, (PhotoRef(state.photos.put(photo, key), path, render_size) if keep else None)
 
 
-def kept_photo(state: AppState, ref: PhotoRef) -> Photo:
+def kept_photo(state: AppState, ref: PhotoRef) -> Picture:
     """The session's photo; predicted again from its upload when the store let it go (in the photo room)."""
     photo = state.photos.get(ref.key)
     if photo is not None:
@@ -66,7 +66,7 @@ def kept_photo(state: AppState, ref: PhotoRef) -> Photo:
     return photo
 
 
-def save_png(state: AppState, photo: Photo, adjustments: Adjustments, hints: Any = None,
+def save_png(state: AppState, photo: Picture, adjustments: Adjustments, hints: Any = None,
              full: np.ndarray | None = None) -> str:
     """The full-resolution PNG of `photo` with these adjustments and hints, charged to the caller."""
     target = (photo.folder or state.job_folder()) / f"{Path(photo.name).stem[:80] or 'image'}-colorized.png"

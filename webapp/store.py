@@ -32,8 +32,9 @@ class PhotoRef:
 
 
 @dataclass
-class Photo:
-    """One uploaded photo, ready to re-render: prediction, 'before' preview and what saving needs."""
+class Picture:
+    """One uploaded photo, or a film's frame on the video tab, ready to re-render: prediction, 'before' preview
+    and what saving needs."""
 
     prediction: Prediction
     before: np.ndarray
@@ -56,10 +57,10 @@ class PhotoStore:
 
     def __init__(self, budget: int, ttl: float) -> None:
         self.budget, self.ttl = budget, ttl
-        self._photos: OrderedDict[str, Photo] = OrderedDict()
+        self._photos: OrderedDict[str, Picture] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, photo: Photo, key: str | None = None) -> str:
+    def put(self, photo: Picture, key: str | None = None) -> str:
         """Keep `photo` (under `key`, or a new one) and return its key."""
         key = key or uuid.uuid4().hex
         with self._lock:
@@ -67,7 +68,7 @@ class PhotoStore:
             self._trim(keep=key)
         return key
 
-    def get(self, key: str) -> Photo | None:
+    def get(self, key: str) -> Picture | None:
         with self._lock:
             photo = self._photos.get(key)
             if photo is None or time.monotonic() - photo.used > self.ttl:
