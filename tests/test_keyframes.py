@@ -58,6 +58,14 @@ def test_new_content_entering_at_the_edge_is_not_trusted_and_calls_keyframes_soo
     assert max(gaps) <= 4 and len(found) > len(keys(keyframes.choose(flows_of(pan(step=4)), 8)))
 
 
+@pytest.mark.parametrize("step", [4, 12, 24])
+def test_a_steady_pan_loses_trust_only_in_the_strip_that_enters(step):
+    flows = flows_of(pan(step=step, frames=5))  # 1 to 6 a/b-grid pixels a frame
+    entering = step / SIZE[0]
+    losses = [keyframes.trust_loss(f) for f in flows[1:]]
+    assert all(abs(loss - entering) < 0.012 for loss in losses), (entering, losses)  # nothing else is doubted
+
+
 def test_content_uncovered_or_replaced_inside_the_picture_calls_a_keyframe():
     still = static(12)
     changed = [f.copy() for f in still]

@@ -69,3 +69,16 @@ def test_a_shot_must_start_with_a_prediction(simulated):
     *_, predictions, flows = simulated
     with pytest.raises(ValueError, match="starts a shot"):
         temporal.smooth([None] + list(predictions[1:]), flows)
+
+
+def test_a_round_trip_within_half_a_color_cell_carries_colors_an_occlusion_does_not():
+    there = np.zeros((8, 8, 2), np.float32)
+    there[..., 0] = 3.0  # 3 flow pixels right
+    back = -there
+    near = back.copy()
+    near[..., 0] += 0.9  # the way back misses home by 0.9 flow pixels: under half an a/b-grid cell
+    occluded = there.copy()  # the way back goes on instead: the pixel was covered in the other frame
+    assert temporal.consistent(there, back).all() and temporal.consistent(there, back, temporal.CARRY_ROUND_TRIP).all()
+    assert not temporal.consistent(there, near).any()  # too strict for colors: kept only as the cut statistic
+    assert temporal.consistent(there, near, temporal.CARRY_ROUND_TRIP).all()
+    assert not temporal.consistent(there, occluded, temporal.CARRY_ROUND_TRIP).any()
