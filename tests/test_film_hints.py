@@ -257,6 +257,33 @@ def test_a_carried_correction_is_upsampled_only_around_itself_as_over_the_whole_
         assert np.abs(whole).max() > 20  # the check can fail
 
 
+def test_a_carried_frame_is_the_frame_without_hints_outside_its_correction_s_box():
+    """Composing is per pixel: a carried frame is composed as without hints and only the box around its
+    correction again; the same picture as composing the whole frame with the whole upsampled correction."""
+    from colorization.hints import propagate
+    from colorization.video.film_hints import render, upsample_box
+
+    rng = np.random.default_rng(1)
+    height, width = 720, 1280
+    grid_h, grid_w = propagate.work_size(height, width)
+    L = cv2.GaussianBlur(rng.uniform(0, 100, (height, width)).astype(np.float32), (0, 0), 3)
+    L_grid = cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
+    ab = rng.normal(0, 20, (56, 56, 2)).astype(np.float32)
+    correction = np.zeros((grid_h, grid_w, 2), np.float32)
+    correction[40:70, 100:140] = np.float32([40, -60])
+    adjustments = Adjustments(intensity=1.2, saturation=1.3, hue=15)
+    box, _ = upsample_box(color.adjust_ab(correction, adjustments), L_grid, L)
+    assert (box[0].stop - box[0].start) * (box[1].stop - box[1].start) < 0.1 * height * width  # the check can fail
+    boxed = render(L, ab, correction, L_grid, adjustments, exact=False)
+    whole = render(L, ab, correction, L_grid, adjustments, exact=True)
+    plain = Prediction(L, ab).render(adjustments)
+    assert np.abs(boxed.astype(int) - whole).max() <= 1
+    outside_box = np.ones((height, width), bool)
+    outside_box[box] = False
+    np.testing.assert_array_equal(boxed[outside_box], plain[outside_box])
+    assert np.abs(boxed[box].astype(int) - plain[box]).max() > 20
+
+
 # ---- the command line --------------------------------------------------------------------------
 
 def cli(*args):

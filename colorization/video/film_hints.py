@@ -48,6 +48,8 @@ EDGE_SIGMA = 4.0  # lightness difference (L units) at which re-spreading starts 
 FADE = 0.02  # pull of re-spread values towards no correction, per unit of edge weight: far from trusted pixels it fades
 FINEST_SCALE = 1  # DIS's fast preset stops at scale 2; one finer level halves the lag of a carried correction
 FLOW_BLUR = 7  # Gaussian window (grid pixels) over the carrying flow: a correction moves as a piece, not pixel by pixel
+CARRIED_FLOOR = 0.1  # a carried reach at or below this is dropped: the faint trail re-spread into uncovered
+# background would otherwise stay (static background carries it as it is) and widen every frame's work
 
 _engines = threading.local()
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # the 4 neighbours a re-spread value comes from
@@ -225,8 +227,10 @@ def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np
     return out
 
 
-def upsample_around(correction: np.ndarray, L_grid: np.ndarray, L: np.ndarray) -> np.ndarray | None:
-    """`propagate.upsample`, computed only around where the grid correction is not zero (None: zero everywhere).
+def upsample_box(correction: np.ndarray, L_grid: np.ndarray,
+                 L: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray] | None:
+    """`propagate.upsample` computed only around where the grid correction is not zero: the frame's box
+    (rows, columns) outside which it is exactly zero, and its values there (None: zero everywhere).
 
     The full upsampling is exactly zero more than one grid pixel (its bounds) plus one (its
     interpolation) away from the correction, so only a box around it is computed, with a margin for
@@ -235,14 +239,14 @@ def upsample_around(correction: np.ndarray, L_grid: np.ndarray, L: np.ndarray) -
     """
     grid_h, grid_w = correction.shape[:2]
     height, width = L.shape
+    whole = (slice(0, height), slice(0, width))
     if (grid_h, grid_w) == (height, width):
-        return correction
+        return whole, correction
     ys, xs = np.nonzero((correction != 0).any(axis=2))
     if ys.size == 0:
         return None
     shows = 3  # grid pixels beyond the correction where the upsampled one may not be zero
     margin = 2 * propagate.GUIDE_RADIUS + 2  # the box filters twice, the bounds and the interpolation
-    full = np.zeros((height, width, 2), np.float32)
     box = []
     for low, high, grid, size in ((ys.min(), ys.max() + 1, grid_h, height), (xs.min(), xs.max() + 1, grid_w, width)):
         step = grid // math.gcd(grid, size)  # grid lines that fall on a whole frame pixel
@@ -253,21 +257,44 @@ def upsample_around(correction: np.ndarray, L_grid: np.ndarray, L: np.ndarray) -
                     shown[0] * size // grid, -(-shown[1] * size // grid)))
     (gy0, gy1, y0, y1, sy0, sy1), (gx0, gx1, x0, x1, sx0, sx1) = box
     if (gy1 - gy0) * (gx1 - gx0) > 0.5 * grid_h * grid_w:
-        return propagate.upsample(correction, L_grid, L)
+        return whole, propagate.upsample(correction, L_grid, L)
     part = propagate.upsample(correction[gy0:gy1, gx0:gx1], L_grid[gy0:gy1, gx0:gx1], L[y0:y1, x0:x1])
-    full[sy0:sy1, sx0:sx1] = part[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]
+    return (slice(sy0, sy1), slice(sx0, sx1)), part[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]
+
+
+def upsample_around(correction: np.ndarray, L_grid: np.ndarray, L: np.ndarray) -> np.ndarray | None:
+    """`upsample_box` as a full-frame correction (None: zero everywhere)."""
+    found = upsample_box(correction, L_grid, L)
+    if found is None:
+        return None
+    box, part = found
+    full = np.zeros(L.shape + (2,), np.float32)
+    full[box] = part
     return full
 
 
 def render(L: np.ndarray, ab: np.ndarray, correction: np.ndarray | None, L_grid: np.ndarray | None,
            adjustments: Adjustments, exact: bool = True) -> np.ndarray:
     """Compose one frame as `Prediction.render` composes a photo with hints: the correction (on the
-    hint grid) adjusted like the prediction, upsampled along the frame's full-resolution edges
-    (`exact`: over the whole frame as the photo path does, else only around the correction)."""
-    full = None
-    if correction is not None and adjustments.intensity != 0.0:
-        full = (propagate.upsample if exact else upsample_around)(color.adjust_ab(correction, adjustments), L_grid, L)
-    return color.finish(L, color.adjust_ab(ab, adjustments), adjustments, full)
+    hint grid) adjusted like the prediction, upsampled along the frame's full-resolution edges.
+
+    `exact`: over the whole frame, as the photo path does. Else the frame is composed as without hints
+    and only the box where the upsampled correction is not zero is composed again with it (composing
+    is per pixel, and outside the box the correction adds exactly zero).
+    """
+    ab = color.adjust_ab(ab, adjustments)
+    if correction is None or adjustments.intensity == 0.0:
+        return color.finish(L, ab, adjustments)
+    correction = color.adjust_ab(correction, adjustments)
+    if exact:
+        return color.finish(L, ab, adjustments, propagate.upsample(correction, L_grid, L))
+    out = color.finish(L, ab, adjustments)
+    found = upsample_box(correction, L_grid, L)
+    if found is not None:
+        box, part = found
+        a, b = color.upsample_ab(ab, *L.shape)
+        out[box] = color.finish(L[box], np.dstack([a[box], b[box]]), adjustments, part)
+    return out
 
 
 class ShotCorrections:
@@ -348,7 +375,7 @@ class ShotCorrections:
         there, confidence = flow if flow is not None else carrying_flow(to_flow_input(L_dst),
                                                                         to_flow_input(self._L(src)))
         carried = respread(temporal.warp(held, there), confidence >= TRUSTED, L_dst)
-        carried[carried[..., 2] <= propagate.REACH_FLOOR] = 0.0  # as on the painted frame: below it, nothing shows
+        carried[carried[..., 2] <= CARRIED_FLOOR] = 0.0
         return carried
 
     def _solve_shot(self, start: int, end: int, keys: list[int], final_ab: Sequence[np.ndarray]) -> None:
