@@ -215,25 +215,29 @@ def test_steady_colors_stay_steady_with_hints(known, runs, painted, frame):
     assert metrics.warping_error(runs["none"][:48], gray) < steadiest  # the reference is not a low bar
 
 
-def test_between_two_painted_frames_each_pair_is_measured_once(known, tmp_path, monkeypatch):
-    """Both painted frames' corrections cross every pair between them: the two flows of a pair serve both
-    directions (each the other's check), so a shot costs two flows a pair however many frames are painted."""
+def test_carrying_measures_the_fine_flow_only_around_what_it_carries(known, tmp_path, monkeypatch):
+    """Each carrying step measures the coarse flow over the hint grid (how far things move) and the fine
+    one, both ways, only in boxes around the values it carries: here about a fifth of the grid."""
     from colorization.hints import Stroke
     from colorization.video import film_hints, temporal
     from colorization.video.stores import DiskArray
 
     clip, _ = known
-    shot = clip.frames[:48]
-    blue = Stroke(((0.5, 0.5),), BLUE, 0.1)
-    corrections = film_hints.ShotCorrections({0: [blue], 47: [blue]}, *SIZE, lambda shape: DiskArray(tmp_path, shape))
-    for index, frame in enumerate(shot):
+    painted = {0: [Stroke(tuple(map(tuple, on_object(clip, 0, BLUE)["points"])), BLUE, 0.1)]}
+    corrections = film_hints.ShotCorrections(painted, *SIZE, lambda shape: DiskArray(tmp_path, shape))
+    for index, frame in enumerate(clip.frames[:48]):
         corrections.observe(index, frame, index == 0)
-    calls = []
-    for module, name in ((film_hints, "_flow"), (temporal, "optical_flow")):
+    measured: dict[str, list[int]] = {"fine": [], "coarse": []}
+    for module, name, kind in ((film_hints, "_flow", "fine"), (temporal, "optical_flow", "coarse")):
         measure = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda src, dst, measure=measure: calls.append(1) or measure(src, dst))
+        monkeypatch.setattr(module, name, lambda src, dst, measure=measure, kind=kind:
+                            measured[kind].append(src.size) or measure(src, dst))
     corrections.solve([np.zeros((60, 80, 2), np.float32)] * 48)
-    assert len(calls) == 2 * 47  # was 4 a pair between them
+    grid = corrections.grid[0] * corrections.grid[1]
+    assert measured["coarse"] == [grid] * 47
+    assert len(measured["fine"]) >= 2 * 47  # both ways, in a box or more (a patch may stay where it was painted)
+    assert max(measured["fine"]) <= 0.35 * grid  # measured: 0.29 at most, 0.23 on average
+    assert sum(measured["fine"]) <= 0.3 * 2 * 47 * grid
     assert all(corrections.correction(t) is not None for t in range(48))
 
 
@@ -261,7 +265,7 @@ def test_a_carried_frame_is_the_frame_without_hints_outside_its_correction_s_box
     """Composing is per pixel: a carried frame is composed as without hints and only the box around its
     correction again; the same picture as composing the whole frame with the whole upsampled correction."""
     from colorization.hints import propagate
-    from colorization.video.film_hints import render, upsample_box
+    from colorization.video.film_hints import render, upsample_boxes
 
     rng = np.random.default_rng(1)
     height, width = 720, 1280
@@ -270,18 +274,21 @@ def test_a_carried_frame_is_the_frame_without_hints_outside_its_correction_s_box
     L_grid = cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
     ab = rng.normal(0, 20, (56, 56, 2)).astype(np.float32)
     correction = np.zeros((grid_h, grid_w, 2), np.float32)
-    correction[40:70, 100:140] = np.float32([40, -60])
+    correction[40:70, 100:140] = np.float32([40, -60])  # an object
+    correction[100:104, 200:210] = np.float32([10, -15])  # and a patch left where it was painted
     adjustments = Adjustments(intensity=1.2, saturation=1.3, hue=15)
-    box, _ = upsample_box(color.adjust_ab(correction, adjustments), L_grid, L)
-    assert (box[0].stop - box[0].start) * (box[1].stop - box[1].start) < 0.1 * height * width  # the check can fail
+    boxes = [box for box, _ in upsample_boxes(color.adjust_ab(correction, adjustments), L_grid, L)]
+    assert len(boxes) == 2
+    assert sum((ys.stop - ys.start) * (xs.stop - xs.start) for ys, xs in boxes) < 0.1 * height * width
     boxed = render(L, ab, correction, L_grid, adjustments, exact=False)
     whole = render(L, ab, correction, L_grid, adjustments, exact=True)
     plain = Prediction(L, ab).render(adjustments)
     assert np.abs(boxed.astype(int) - whole).max() <= 1
     outside_box = np.ones((height, width), bool)
-    outside_box[box] = False
+    for box in boxes:
+        outside_box[box] = False
+        assert np.abs(boxed[box].astype(int) - plain[box]).max() > 5
     np.testing.assert_array_equal(boxed[outside_box], plain[outside_box])
-    assert np.abs(boxed[box].astype(int) - plain[box]).max() > 20
 
 
 # ---- the command line --------------------------------------------------------------------------

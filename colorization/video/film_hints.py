@@ -48,11 +48,13 @@ EDGE_SIGMA = 4.0  # lightness difference (L units) at which re-spreading starts 
 FADE = 0.02  # pull of re-spread values towards no correction, per unit of edge weight: far from trusted pixels it fades
 FINEST_SCALE = 1  # DIS's fast preset stops at scale 2; one finer level halves the lag of a carried correction
 FLOW_BLUR = 7  # Gaussian window (grid pixels) over the carrying flow: a correction moves as a piece, not pixel by pixel
+RESPREAD_FLOOR = 0.3
+SPREAD = 8  # 4-connected steps from a carried value within which untrusted pixels are re-spread
+MARGIN = 16  # grid pixels around the held values (beyond their motion) over which the carrying flow is measured
 CARRIED_FLOOR = 0.1  # a carried reach at or below this is dropped: the faint trail re-spread into uncovered
 # background would otherwise stay (static background carries it as it is) and widen every frame's work
 
 _engines = threading.local()
-_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # the 4 neighbours a re-spread value comes from
 _GRAY_LIGHTNESS = color.lightness(np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2))[0]
 
 
@@ -68,24 +70,6 @@ def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return _engines.dis.calc(src, dst, None)
 
 
-Carrying = tuple[np.ndarray, np.ndarray]  # a carrying flow and its trust (`carrying_flow`)
-
-
-def carrying_flow(L_to: np.ndarray, L_from: np.ndarray) -> Carrying:
-    """At each pixel of frame `L_to` (uint8 lightness), where its content sits in `L_from`, and how far
-    that is trusted (0..1): forward-backward consistency and brightness constancy, as `temporal.pair_flow`."""
-    there, back = _flow(L_to, L_from), temporal.optical_flow(L_from, L_to)  # the check needs no finer level
-    return _trusted(L_to, L_from, there, back)
-
-
-def carrying_flows(L_a: np.ndarray, L_b: np.ndarray) -> tuple[Carrying, Carrying]:
-    """`carrying_flow` both ways between two frames at once, (a from b, b from a): for a pair that carries
-    corrections in both directions (between two painted frames). Two flows instead of four: each
-    direction's carrying flow is the other's check."""
-    a_in_b, b_in_a = _flow(L_a, L_b), _flow(L_b, L_a)
-    return _trusted(L_a, L_b, a_in_b, b_in_a), _trusted(L_b, L_a, b_in_a, a_in_b)
-
-
 def _consistent(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     """`temporal.consistent` (the forward-backward check), channel by channel: a fifth of its time here."""
     fx, fy = cv2.split(flow)
@@ -94,11 +78,70 @@ def _consistent(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     return tx * tx + ty * ty <= 0.01 * (fx * fx + fy * fy + bx * bx + by * by) + 0.5
 
 
-def _trusted(L_to: np.ndarray, L_from: np.ndarray, there: np.ndarray, back: np.ndarray) -> Carrying:
+def _trusted(L_to: np.ndarray, L_from: np.ndarray, there: np.ndarray,
+             back: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The carrying flow (lightly smoothed) and how far it is trusted (0..1): forward-backward consistency
+    and brightness constancy, as `temporal.pair_flow`."""
     agree = _consistent(there, back)
     brightness = np.abs(L_to.astype(np.float32) - temporal.warp(L_from.astype(np.float32), there))
     confidence = agree * np.exp(-((brightness / temporal.BRIGHTNESS_SIGMA) ** 2))
     return cv2.GaussianBlur(there, (FLOW_BLUR, FLOW_BLUR), 0), confidence
+
+
+Box = tuple[tuple[int, int], tuple[int, int]]  # rows and columns, each [start, stop)
+
+
+def _disjoint(boxes: list[Box], gap: int) -> list[Box]:
+    """Boxes nearer than `gap` (touching ones included) joined into their bounding box, until none are."""
+    boxes = list(boxes)
+    joined = True
+    while joined:
+        joined = False
+        for i, j in itertools.combinations(range(len(boxes)), 2):
+            (rows, columns), (rows_2, columns_2) = boxes[i], boxes[j]
+            if all(p[0] <= q[1] + gap and q[0] <= p[1] + gap for p, q in ((rows, rows_2), (columns, columns_2))):
+                boxes[i] = ((min(rows[0], rows_2[0]), max(rows[1], rows_2[1])),
+                            (min(columns[0], columns_2[0]), max(columns[1], columns_2[1])))
+                del boxes[j]
+                joined = True
+                break
+    return boxes
+
+
+def carry_boxes(support: np.ndarray, back: np.ndarray) -> list[tuple[slice, slice]]:
+    """The parts of the grid a carrying step needs: around each separate piece of the held values (a
+    moving object, a patch left where it was painted), as far as the coarse flow (`back`, from their
+    frame to the next) moves any of them, plus MARGIN for the fine flow's patches; disjoint."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(support.astype(np.uint8))
+    reach = MARGIN + math.ceil(float(np.abs(back[support]).max()))
+    height, width = support.shape
+    boxes = [((top - reach, top + h + reach), (left - reach, left + w + reach)) for left, top, w, h, _ in stats[1:]]
+    return [(slice(max(0, rows[0]), min(height, rows[1])), slice(max(0, columns[0]), min(width, columns[1])))
+            for rows, columns in _disjoint(boxes, 0)]
+
+
+def carry(held: np.ndarray, L_to: np.ndarray, L_from: np.ndarray, L_grid: np.ndarray) -> np.ndarray:
+    """Carry held values (HxWxC, zero where nothing is held) from frame `L_from` to its neighbour `L_to`
+    (uint8 lightness, `to_flow_input`; `L_grid` the neighbour's lightness grid): moved along the flow
+    where it is trusted, re-spread along the neighbour's edges elsewhere, a reach at or below
+    CARRIED_FLOOR dropped.
+
+    The flow that carries is DIS one level finer than `temporal`'s, measured both ways (each the other's
+    check) only in boxes around the held values (`carry_boxes`); outside them the result is zero in any
+    case. A coarse flow over the whole grid gives the boxes their room for the motion.
+    """
+    out = np.zeros_like(held)
+    support = held[..., 2] > CARRIED_FLOOR  # fainter ones are carried to at most as faint: dropped
+    if not support.any():
+        return out
+    for box in carry_boxes(support, temporal.optical_flow(L_from, L_to)):
+        to, source = np.ascontiguousarray(L_to[box]), np.ascontiguousarray(L_from[box])
+        there, confidence = _trusted(to, source, _flow(to, source), _flow(source, to))
+        trusted = confidence >= TRUSTED
+        part = respread(temporal.warp(held[box], there), trusted, L_grid[box])
+        part[part[..., 2] <= np.where(trusted, CARRIED_FLOOR, RESPREAD_FLOOR)] = 0.0
+        out[box] = part
+    return out
 
 
 @dataclass(frozen=True)
@@ -181,18 +224,20 @@ def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np
     frame's own edges (a harmonic fill over the untrusted pixels, 4-connected, weights that fall at
     lightness edges, and a slight pull towards no correction so isolated regions fade).
 
-    Each connected region of untrusted pixels is a separate system: one that borders no carried value
-    stays exactly zero, so only the regions next to one are solved."""
-    unknown = ~trusted
-    if not unknown.any():
-        return carried
-    h, w = unknown.shape
-    _, regions = cv2.connectedComponents(unknown.astype(np.uint8), connectivity=4)
+    Only untrusted pixels within SPREAD steps of a carried value are filled (the others are zero, and
+    so are the fill's bounds there): further out the fill falls under the carried floor anyway (on the
+    tests' clip no kept value lay more than two steps out) and solving it was most of the time. Each
+    connected region of them is a separate system: one that borders no carried value stays exactly
+    zero, so only the regions next to one are solved."""
+    out = np.where(trusted[..., None], carried, np.float32(0.0))
     carrying = (carried != 0).any(axis=2) & trusted
-    near = cv2.dilate(carrying.astype(np.uint8), _CROSS).astype(bool) & unknown
-    out = carried.copy()
-    unknown &= np.isin(regions, np.unique(regions[near]))
-    out[~trusted & ~unknown] = 0.0
+    if trusted.all() or not carrying.any():
+        return out
+    h, w = trusted.shape
+    steps = cv2.distanceTransform((~carrying).astype(np.uint8), cv2.DIST_L1, 3)
+    unknown = ~trusted & (steps <= SPREAD)
+    _, regions = cv2.connectedComponents(unknown.astype(np.uint8), connectivity=4)
+    unknown &= np.isin(regions, np.unique(regions[unknown & (steps <= 1)]))
     if not unknown.any():
         return out
     ys, xs = np.nonzero(unknown)
@@ -215,7 +260,7 @@ def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np
         cols.append(other[free])
         values.append(-weight[free])
         known = ~free
-        given = carried[ny[known], nx[known]].astype(np.float64) * weight[known, None]
+        given = out[ny[known], nx[known]].astype(np.float64) * weight[known, None]
         for c in range(channels):
             rhs[:, c] += np.bincount(me[known], given[:, c], minlength=count)
     diagonal = np.maximum(diagonal, 1e-9)
@@ -227,49 +272,54 @@ def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np
     return out
 
 
-def upsample_box(correction: np.ndarray, L_grid: np.ndarray,
-                 L: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray] | None:
-    """`propagate.upsample` computed only around where the grid correction is not zero: the frame's box
-    (rows, columns) outside which it is exactly zero, and its values there (None: zero everywhere).
+def upsample_boxes(correction: np.ndarray, L_grid: np.ndarray, L: np.ndarray) -> list[color.Patch]:
+    """`propagate.upsample` computed only around where the grid correction is not zero: disjoint boxes of
+    the frame outside which it is exactly zero, and its values in them (none: zero everywhere).
 
     The full upsampling is exactly zero more than one grid pixel (its bounds) plus one (its
-    interpolation) away from the correction, so only a box around it is computed, with a margin for
-    the guided filter's two box filters, aligned so that the crop's scale is the frame's. Equal to the
-    full upsampling within float rounding of the interpolation weights (about 1e-3 a/b units).
+    interpolation) away from the correction, so only a box around each separate piece of it is
+    computed (a moving object and a patch left where it was painted are two), with a margin for the
+    guided filter's two box filters, aligned so that the crop's scale is the frame's. Equal to the full
+    upsampling within float rounding of the interpolation weights (about 1e-3 a/b units).
     """
     grid_h, grid_w = correction.shape[:2]
     height, width = L.shape
-    whole = (slice(0, height), slice(0, width))
     if (grid_h, grid_w) == (height, width):
-        return whole, correction
-    ys, xs = np.nonzero((correction != 0).any(axis=2))
-    if ys.size == 0:
-        return None
+        return [((slice(0, height), slice(0, width)), correction)]
+    nonzero = (correction != 0).any(axis=2)
+    if not nonzero.any():
+        return []
     shows = 3  # grid pixels beyond the correction where the upsampled one may not be zero
     margin = 2 * propagate.GUIDE_RADIUS + 2  # the box filters twice, the bounds and the interpolation
-    box = []
-    for low, high, grid, size in ((ys.min(), ys.max() + 1, grid_h, height), (xs.min(), xs.max() + 1, grid_w, width)):
-        step = grid // math.gcd(grid, size)  # grid lines that fall on a whole frame pixel
-        start = max(0, low - shows - margin) // step * step
-        stop = min(grid, -(-(high + shows + margin) // step) * step)
-        shown = max(0, low - shows), min(grid, high + shows)
-        box.append((start, stop, start * size // grid, stop * size // grid,
-                    shown[0] * size // grid, -(-shown[1] * size // grid)))
-    (gy0, gy1, y0, y1, sy0, sy1), (gx0, gx1, x0, x1, sx0, sx1) = box
-    if (gy1 - gy0) * (gx1 - gx0) > 0.5 * grid_h * grid_w:
-        return whole, propagate.upsample(correction, L_grid, L)
-    part = propagate.upsample(correction[gy0:gy1, gx0:gx1], L_grid[gy0:gy1, gx0:gx1], L[y0:y1, x0:x1])
-    return (slice(sy0, sy1), slice(sx0, sx1)), part[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]
+    _, _, stats, _ = cv2.connectedComponentsWithStats(nonzero.astype(np.uint8))
+    boxes = [((top - shows, top + h + shows), (left - shows, left + w + shows)) for left, top, w, h, _ in stats[1:]]
+    pieces = []  # disjoint (touching ones could share a frame pixel), and one wherever their crops would overlap
+    for rows, columns in _disjoint(boxes, 2 * margin):
+        pieces.append([])
+        for (low, high), grid, size in ((rows, grid_h, height), (columns, grid_w, width)):
+            step = grid // math.gcd(grid, size)  # grid lines that fall on a whole frame pixel
+            start = max(0, low - margin) // step * step
+            stop = min(grid, -(-(high + margin) // step) * step)
+            low, high = max(0, low), min(grid, high)
+            pieces[-1].append((start, stop, start * size // grid, stop * size // grid,
+                               low * size // grid, -(-high * size // grid)))
+    if sum((gy1 - gy0) * (gx1 - gx0) for (gy0, gy1, *_), (gx0, gx1, *_) in pieces) > 0.5 * grid_h * grid_w:
+        return [((slice(0, height), slice(0, width)), propagate.upsample(correction, L_grid, L))]
+    parts = []
+    for (gy0, gy1, y0, y1, sy0, sy1), (gx0, gx1, x0, x1, sx0, sx1) in pieces:
+        part = propagate.upsample(correction[gy0:gy1, gx0:gx1], L_grid[gy0:gy1, gx0:gx1], L[y0:y1, x0:x1])
+        parts.append(((slice(sy0, sy1), slice(sx0, sx1)), part[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]))
+    return parts
 
 
 def upsample_around(correction: np.ndarray, L_grid: np.ndarray, L: np.ndarray) -> np.ndarray | None:
-    """`upsample_box` as a full-frame correction (None: zero everywhere)."""
-    found = upsample_box(correction, L_grid, L)
-    if found is None:
+    """`upsample_boxes` as a full-frame correction (None: zero everywhere)."""
+    parts = upsample_boxes(correction, L_grid, L)
+    if not parts:
         return None
-    box, part = found
     full = np.zeros(L.shape + (2,), np.float32)
-    full[box] = part
+    for box, part in parts:
+        full[box] = part
     return full
 
 
@@ -278,9 +328,9 @@ def render(L: np.ndarray, ab: np.ndarray, correction: np.ndarray | None, L_grid:
     """Compose one frame as `Prediction.render` composes a photo with hints: the correction (on the
     hint grid) adjusted like the prediction, upsampled along the frame's full-resolution edges.
 
-    `exact`: over the whole frame, as the photo path does. Else the frame is composed as without hints
-    and only the box where the upsampled correction is not zero is composed again with it (composing
-    is per pixel, and outside the box the correction adds exactly zero).
+    `exact`: upsampled over the whole frame, as the photo path does. Else only in the boxes where it is
+    not zero (`upsample_boxes`), and added only there: outside them the frame is exactly the one
+    without hints.
     """
     ab = color.adjust_ab(ab, adjustments)
     if correction is None or adjustments.intensity == 0.0:
@@ -288,13 +338,7 @@ def render(L: np.ndarray, ab: np.ndarray, correction: np.ndarray | None, L_grid:
     correction = color.adjust_ab(correction, adjustments)
     if exact:
         return color.finish(L, ab, adjustments, propagate.upsample(correction, L_grid, L))
-    out = color.finish(L, ab, adjustments)
-    found = upsample_box(correction, L_grid, L)
-    if found is not None:
-        box, part = found
-        a, b = color.upsample_ab(ab, *L.shape)
-        out[box] = color.finish(L[box], np.dstack([a[box], b[box]]), adjustments, part)
-    return out
+    return color.finish(L, ab, adjustments, upsample_boxes(correction, L_grid, L))
 
 
 class ShotCorrections:
@@ -312,7 +356,6 @@ class ShotCorrections:
         self._store = store
         self._lightness = store(self.grid)
         self._corrections = store(self.grid + (2,))
-        self._flows = store(self.grid + (3,))  # between two painted frames: the carrying flow kept for the way back
         self._slot: dict[int, int] = {}  # frame index -> slot in the lightness file
         self._next_slot = 0
         self._shot: list[int] = []  # frames of the shot being read
@@ -367,16 +410,10 @@ class ShotCorrections:
         reach = np.where(reach > propagate.REACH_FLOOR, reach, 0.0).astype(np.float32)[..., None]
         return correction, np.concatenate([correction + reach * base, reach], axis=-1)
 
-    def _step(self, held: np.ndarray, src: int, dst: int,
-              flow: Carrying | None = None) -> np.ndarray:
-        """Carry the held colors (reach * fill, reach) from frame `src` to its neighbour `dst` along the flow
-        (measured here unless given: `carrying_flow(dst, src)`), re-spreading where untrusted."""
+    def _step(self, held: np.ndarray, src: int, dst: int) -> np.ndarray:
+        """Carry the held colors (reach * fill, reach) from frame `src` to its neighbour `dst` (`carry`)."""
         L_dst = self._L(dst)
-        there, confidence = flow if flow is not None else carrying_flow(to_flow_input(L_dst),
-                                                                        to_flow_input(self._L(src)))
-        carried = respread(temporal.warp(held, there), confidence >= TRUSTED, L_dst)
-        carried[carried[..., 2] <= CARRIED_FLOOR] = 0.0
-        return carried
+        return carry(held, to_flow_input(L_dst), to_flow_input(self._L(src)), L_dst)
 
     def _solve_shot(self, start: int, end: int, keys: list[int], final_ab: Sequence[np.ndarray]) -> None:
         held = {}
@@ -398,16 +435,11 @@ class ShotCorrections:
         for left, right in itertools.pairwise(keys):  # between two: each carried towards the other, blended
             current = held[left]
             for t in range(left + 1, right):
-                flow = None
-                if t > left + 1:  # a pair the right one crosses too: both ways measured once, one kept for it
-                    flow, kept = carrying_flows(to_flow_input(self._L(t)), to_flow_input(self._L(t - 1)))
-                    self._flows[self._slot[t - 1]] = np.dstack(kept)
-                current = self._step(current, t - 1, t, flow)
+                current = self._step(current, t - 1, t)
                 self._put(t, against(current, t))
             current = held[right]
             for t in range(right - 1, left, -1):
-                kept = None if t == right - 1 else self._flows[self._slot[t]]
-                current = self._step(current, t + 1, t, None if kept is None else (kept[..., :2], kept[..., 2]))
+                current = self._step(current, t + 1, t)
                 share = (t - left) / (right - left)
                 self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * against(current, t))
 
