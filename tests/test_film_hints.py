@@ -215,6 +215,34 @@ def test_steady_colors_stay_steady_with_hints(known, runs, painted, frame):
     assert metrics.warping_error(runs["none"][:48], gray) < steadiest  # the reference is not a low bar
 
 
+def test_without_hints_no_film_hint_work_is_done(known, brightness_colorizer, tmp_path, monkeypatch):
+    """Nothing when there are none, counted rather than timed: without hints (None, [] or "") no
+    correction object is made (so no store is allocated) and no film-hint step runs; with hints on the
+    first shot only, the frames of the shot after it are not even looked at (their lightness grids)."""
+    from collections import Counter
+
+    from colorization.video import film_hints
+
+    clip, path = known
+    calls: Counter = Counter()
+
+    def counted(name, function):
+        return lambda *args, **kwargs: calls.update([name]) or function(*args, **kwargs)
+
+    for name in ("lightness_grid", "carry", "respread", "upsample_boxes", "render"):
+        monkeypatch.setattr(film_hints, name, counted(name, getattr(film_hints, name)))
+    for name in ("__init__", "observe", "solve", "render"):
+        method = getattr(film_hints.ShotCorrections, name)
+        monkeypatch.setattr(film_hints.ShotCorrections, name, counted(f"ShotCorrections.{name}", method))
+    for number, hints in enumerate((None, [], "")):
+        colorize_video(path, tmp_path / f"plain-{number}.mp4", brightness_colorizer, hints=hints)
+    assert not calls
+    colorize_video(path, tmp_path / "hinted.mp4", brightness_colorizer, hints=[on_object(clip, 10, BLUE)])
+    assert calls["ShotCorrections.__init__"] == 1 and calls["ShotCorrections.observe"] == 72
+    assert calls["lightness_grid"] == 48  # the first shot's frames; the second shot's 24 are skipped
+    assert calls["carry"] == 47 and calls["render"] == 48  # the hinted shot's frames only
+
+
 def test_carrying_measures_the_fine_flow_only_around_what_it_carries(known, tmp_path, monkeypatch):
     """Each carrying step measures the coarse flow over the hint grid (how far things move) and the fine
     one, both ways, only in boxes around the values it carries: here about a fifth of the grid."""

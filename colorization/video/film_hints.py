@@ -361,12 +361,18 @@ class ShotCorrections:
         self._shot: list[int] = []  # frames of the shot being read
         self._starts: list[bool] = []
         self._solved: set[int] = set()
+        self._last_painted = max(painted, default=-1)
+        self._reading = True  # the shot being read may hold a painted frame
 
     def observe(self, index: int, frame: np.ndarray, starts_shot: bool) -> None:
-        """Pass 1: keep this frame's lightness grid while its shot may carry hints."""
+        """Pass 1: keep this frame's lightness grid while its shot may carry hints (a shot that begins
+        after the last painted frame cannot: its frames are not looked at)."""
         if starts_shot:
             self._close_shot()
+            self._reading = index <= self._last_painted
         self._starts.append(starts_shot)
+        if not self._reading:
+            return
         self._shot.append(index)
         self._slot[index] = self._next_slot
         self._lightness[self._next_slot] = lightness_grid(frame, self.width, self.height)
