@@ -26,8 +26,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,25 +48,26 @@ FADE = 0.02  # pull of re-spread values towards no correction, per unit of edge 
 FINEST_SCALE = 1  # DIS's fast preset stops at scale 2; one finer level halves the lag of a carried correction
 FLOW_BLUR = 7  # Gaussian window (grid pixels) over the carrying flow: a correction moves as a piece, not pixel by pixel
 RESPREAD_FLOOR = 0.3
-SPREAD = 8  # 4-connected steps from a carried value within which untrusted pixels are re-spread
+SPREAD = 4  # 4-connected steps from a carried value within which untrusted pixels are re-spread
 MARGIN = 16  # grid pixels around the held values (beyond their motion) over which the carrying flow is measured
 CARRIED_FLOOR = 0.1  # a carried reach at or below this is dropped: the faint trail re-spread into uncovered
 # background would otherwise stay (static background carries it as it is) and widen every frame's work
 
-_engines = threading.local()
 _GRAY_LIGHTNESS = color.lightness(np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2))[0]
 
 
-def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Dense flow F with src(x) ~ dst(x + F(x)): DIS as in `temporal`, one pyramid level finer.
+def _flow(src: np.ndarray, dst: np.ndarray, fine: bool = True) -> np.ndarray:
+    """Dense flow F with src(x) ~ dst(x + F(x)): DIS as in `temporal` (`fine`: one pyramid level finer).
 
     A correction is carried through every frame of a shot, so a flow that falls short by a tenth of
     the motion (DIS fast: 2.8 of 3.2 pixels a frame on the test object) erodes it from the leading edge.
+    A new engine each time (microseconds): one that is reused brings buffers of its last call at the
+    same size into the result, so the carrying would depend on what was measured before it.
     """
-    if not hasattr(_engines, "dis"):
-        _engines.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-        _engines.dis.setFinestScale(FINEST_SCALE)
-    return _engines.dis.calc(src, dst, None)
+    engine = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    if fine:
+        engine.setFinestScale(FINEST_SCALE)
+    return engine.calc(src, dst, None)
 
 
 def _consistent(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
@@ -108,40 +108,48 @@ def _disjoint(boxes: list[Box], gap: int) -> list[Box]:
     return boxes
 
 
-def carry_boxes(support: np.ndarray, back: np.ndarray) -> list[tuple[slice, slice]]:
+def carry_boxes(support: np.ndarray, motion: float) -> list[tuple[slice, slice]]:
     """The parts of the grid a carrying step needs: around each separate piece of the held values (a
-    moving object, a patch left where it was painted), as far as the coarse flow (`back`, from their
-    frame to the next) moves any of them, plus MARGIN for the fine flow's patches; disjoint."""
+    moving object, a patch left where it was painted), as far as they may move (`motion` grid pixels)
+    plus MARGIN for the fine flow's patches; disjoint."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(support.astype(np.uint8))
-    reach = MARGIN + math.ceil(float(np.abs(back[support]).max()))
+    reach = MARGIN + math.ceil(motion)
     height, width = support.shape
     boxes = [((top - reach, top + h + reach), (left - reach, left + w + reach)) for left, top, w, h, _ in stats[1:]]
     return [(slice(max(0, rows[0]), min(height, rows[1])), slice(max(0, columns[0]), min(width, columns[1])))
             for rows, columns in _disjoint(boxes, 0)]
 
 
-def carry(held: np.ndarray, L_to: np.ndarray, L_from: np.ndarray, L_grid: np.ndarray) -> np.ndarray:
+def carry(held: np.ndarray, L_to: np.ndarray, L_from: np.ndarray, L_grid: np.ndarray,
+          motion: float | None = None) -> tuple[np.ndarray, float]:
     """Carry held values (HxWxC, zero where nothing is held) from frame `L_from` to its neighbour `L_to`
     (uint8 lightness, `to_flow_input`; `L_grid` the neighbour's lightness grid): moved along the flow
     where it is trusted, re-spread along the neighbour's edges elsewhere, a reach at or below
-    CARRIED_FLOOR dropped.
+    CARRIED_FLOOR dropped (RESPREAD_FLOOR where re-spread). Returns them and how far they moved.
 
     The flow that carries is DIS one level finer than `temporal`'s, measured both ways (each the other's
     check) only in boxes around the held values (`carry_boxes`); outside them the result is zero in any
-    case. A coarse flow over the whole grid gives the boxes their room for the motion.
+    case. The boxes' room for the motion: `motion`, how far the values moved at the step before (the
+    frames of a shot move smoothly; MARGIN absorbs a change), else a coarse flow over the whole grid.
     """
     out = np.zeros_like(held)
     support = held[..., 2] > CARRIED_FLOOR  # fainter ones are carried to at most as faint: dropped
     if not support.any():
-        return out
-    for box in carry_boxes(support, temporal.optical_flow(L_from, L_to)):
+        return out, 0.0
+    if motion is None:
+        motion = float(np.abs(_flow(L_from, L_to, fine=False)[support]).max())
+    moved = 0.0
+    for box in carry_boxes(support, motion):
         to, source = np.ascontiguousarray(L_to[box]), np.ascontiguousarray(L_from[box])
         there, confidence = _trusted(to, source, _flow(to, source), _flow(source, to))
         trusted = confidence >= TRUSTED
         part = respread(temporal.warp(held[box], there), trusted, L_grid[box])
         part[part[..., 2] <= np.where(trusted, CARRIED_FLOOR, RESPREAD_FLOOR)] = 0.0
         out[box] = part
-    return out
+        kept = (part[..., 2] > 0) & trusted
+        if kept.any():
+            moved = max(moved, float(np.abs(there[kept]).max()))
+    return out, moved
 
 
 @dataclass(frozen=True)
@@ -208,8 +216,9 @@ def lightness_grid(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     """The lightness of a frame (cropped to width x height) on its hint grid, as the photo path builds it."""
     grid_h, grid_w = propagate.work_size(height, width)
     frame = frame[:height, :width]
-    if color.is_gray(frame):  # `color.lightness`'s table, looked up by OpenCV: the same values, a fifth of the time
-        L = cv2.LUT(cv2.extractChannel(frame, 0), _GRAY_LIGHTNESS)
+    red, green, blue = cv2.split(frame)  # gray when all three are equal: OpenCV tells in half numpy's time
+    if cv2.norm(red, green, cv2.NORM_INF) == 0 and cv2.norm(green, blue, cv2.NORM_INF) == 0:
+        L = cv2.LUT(red, _GRAY_LIGHTNESS)  # `color.lightness`'s table, looked up by OpenCV: the same values
     else:
         L = color.lightness(np.ascontiguousarray(frame))
     return cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
@@ -416,38 +425,32 @@ class ShotCorrections:
         reach = np.where(reach > propagate.REACH_FLOOR, reach, 0.0).astype(np.float32)[..., None]
         return correction, np.concatenate([correction + reach * base, reach], axis=-1)
 
-    def _step(self, held: np.ndarray, src: int, dst: int) -> np.ndarray:
-        """Carry the held colors (reach * fill, reach) from frame `src` to its neighbour `dst` (`carry`)."""
-        L_dst = self._L(dst)
-        return carry(held, to_flow_input(L_dst), to_flow_input(self._L(src)), L_dst)
-
     def _solve_shot(self, start: int, end: int, keys: list[int], final_ab: Sequence[np.ndarray]) -> None:
         held = {}
         for k in keys:
             correction, held[k] = self._painted(k, final_ab)
             self._put(k, correction)
 
-        def against(carried: np.ndarray, t: int) -> np.ndarray:  # the held colors over this frame's own start
-            return carried[..., :2] - carried[..., 2:] * self._base(t, final_ab)
+        def carried(k: int, frames: range) -> Iterator[tuple[int, np.ndarray]]:
+            """Painted frame k's held colors (reach * fill, reach) carried through `frames` one neighbour at
+            a time (`carry`), each frame's correction taken against its own start."""
+            current, motion, previous = held[k], None, k
+            for t in frames:
+                L = self._L(t)
+                current, motion = carry(current, to_flow_input(L), to_flow_input(self._L(previous)), L, motion)
+                previous = t
+                yield t, current[..., :2] - current[..., 2:] * self._base(t, final_ab)
 
-        current = held[keys[0]]
-        for t in range(keys[0] - 1, start - 1, -1):  # before the first painted frame: it holds
-            current = self._step(current, t + 1, t)
-            self._put(t, against(current, t))
-        current = held[keys[-1]]
-        for t in range(keys[-1] + 1, end):  # after the last: it holds
-            current = self._step(current, t - 1, t)
-            self._put(t, against(current, t))
+        for t, correction in carried(keys[0], range(keys[0] - 1, start - 1, -1)):  # before the first: it holds
+            self._put(t, correction)
+        for t, correction in carried(keys[-1], range(keys[-1] + 1, end)):  # after the last: it holds
+            self._put(t, correction)
         for left, right in itertools.pairwise(keys):  # between two: each carried towards the other, blended
-            current = held[left]
-            for t in range(left + 1, right):
-                current = self._step(current, t - 1, t)
-                self._put(t, against(current, t))
-            current = held[right]
-            for t in range(right - 1, left, -1):
-                current = self._step(current, t + 1, t)
+            for t, correction in carried(left, range(left + 1, right)):
+                self._put(t, correction)
+            for t, correction in carried(right, range(right - 1, left, -1)):
                 share = (t - left) / (right - left)
-                self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * against(current, t))
+                self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * correction)
 
     def _put(self, index: int, value: np.ndarray) -> None:
         self._corrections[self._slot[index]] = value
