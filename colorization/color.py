@@ -7,7 +7,7 @@ ab is float32 HxWx2 in Lab units.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,8 @@ class Adjustments:
 
 
 NEUTRAL = Adjustments()
+Patch = tuple[tuple[slice, slice], np.ndarray]  # a box of the picture (rows, columns) and an a/b correction there
+Correction = np.ndarray | Sequence[Patch] | None  # what `compose` adds: full-size, disjoint patches, or nothing
 
 
 def normalize_hue(degrees: float) -> float:
@@ -105,9 +107,9 @@ def adjust_ab(ab: np.ndarray, adjustments: Adjustments) -> np.ndarray:
     return adjust_chroma(ab, adjustments.intensity, adjustments.hue)
 
 
-def finish(L: np.ndarray, ab: np.ndarray, adjustments: Adjustments, correction: np.ndarray | None = None) -> np.ndarray:
-    """The uint8 RGB output of full-size L with a/b already through `adjust_ab` (plus an optional full-size
-    correction, likewise): composed, then the controls that act on RGB (saturation). A new control acting on
+def finish(L: np.ndarray, ab: np.ndarray, adjustments: Adjustments, correction: Correction = None) -> np.ndarray:
+    """The uint8 RGB output of full-size L with a/b already through `adjust_ab` (plus an optional correction,
+    likewise, see `compose`): composed, then the controls that act on RGB (saturation). A new control acting on
     the composed picture goes here. Intensity 0 gives the gray photo exactly."""
     if adjustments.intensity == 0.0:
         return to_uint8(gray(L))
@@ -123,12 +125,17 @@ def upsample_ab(ab: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np
     return a, b
 
 
-def compose(L: np.ndarray, ab: np.ndarray, correction: np.ndarray | None = None) -> np.ndarray:
-    """Join full-size L with a/b (upsampled bilinearly when smaller) plus an optional full-size a/b
-    correction; float32 RGB clipped to [0, 1]."""
+def compose(L: np.ndarray, ab: np.ndarray, correction: Correction = None) -> np.ndarray:
+    """Join full-size L with a/b (upsampled bilinearly when smaller) plus an optional a/b correction:
+    full-size, or patches of one (disjoint boxes, outside which it is zero: a film's hints, which cover
+    little of a frame, add nothing elsewhere); float32 RGB clipped to [0, 1]."""
     a, b = upsample_ab(ab, *L.shape)
-    if correction is not None:
+    if isinstance(correction, np.ndarray):
         a, b = a + correction[..., 0], b + correction[..., 1]
+    elif correction:
+        for box, part in correction:  # a and b are new arrays: added in place
+            a[box] += part[..., 0]
+            b[box] += part[..., 1]
     rgb = cv2.cvtColor(cv2.merge([L, a, b]), cv2.COLOR_Lab2RGB)
     return np.clip(rgb, 0.0, 1.0, out=rgb)  # out-of-gamut colors saturate, never wrap
 

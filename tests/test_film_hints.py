@@ -215,25 +215,57 @@ def test_steady_colors_stay_steady_with_hints(known, runs, painted, frame):
     assert metrics.warping_error(runs["none"][:48], gray) < steadiest  # the reference is not a low bar
 
 
-def test_between_two_painted_frames_each_pair_is_measured_once(known, tmp_path, monkeypatch):
-    """Both painted frames' corrections cross every pair between them: the two flows of a pair serve both
-    directions (each the other's check), so a shot costs two flows a pair however many frames are painted."""
+def test_without_hints_no_film_hint_work_is_done(known, brightness_colorizer, tmp_path, monkeypatch):
+    """Nothing when there are none, counted rather than timed: without hints (None, [] or "") no
+    correction object is made (so no store is allocated) and no film-hint step runs; with hints on the
+    first shot only, the frames of the shot after it are not even looked at (their lightness grids)."""
+    from collections import Counter
+
+    from colorization.video import film_hints
+
+    clip, path = known
+    calls: Counter = Counter()
+
+    def counted(name, function):
+        return lambda *args, **kwargs: calls.update([name]) or function(*args, **kwargs)
+
+    for name in ("lightness_grid", "carry", "respread", "upsample_boxes", "render"):
+        monkeypatch.setattr(film_hints, name, counted(name, getattr(film_hints, name)))
+    for name in ("__init__", "observe", "solve", "render"):
+        method = getattr(film_hints.ShotCorrections, name)
+        monkeypatch.setattr(film_hints.ShotCorrections, name, counted(f"ShotCorrections.{name}", method))
+    for number, hints in enumerate((None, [], "")):
+        colorize_video(path, tmp_path / f"plain-{number}.mp4", brightness_colorizer, hints=hints)
+    assert not calls
+    colorize_video(path, tmp_path / "hinted.mp4", brightness_colorizer, hints=[on_object(clip, 10, BLUE)])
+    assert calls["ShotCorrections.__init__"] == 1 and calls["ShotCorrections.observe"] == 72
+    assert calls["lightness_grid"] == 48  # the first shot's frames; the second shot's 24 are skipped
+    assert calls["carry"] == 47 and calls["render"] == 48  # the hinted shot's frames only
+
+
+def test_carrying_measures_the_fine_flow_only_around_what_it_carries(known, tmp_path, monkeypatch):
+    """Each carrying step measures the fine flow, both ways, only in boxes around the values it carries
+    (here about a fifth of the grid); the coarse flow over the whole grid, for how far they move, only
+    at the first step from the painted frame (later steps know how far they moved at the one before)."""
     from colorization.hints import Stroke
-    from colorization.video import film_hints, temporal
+    from colorization.video import film_hints
     from colorization.video.stores import DiskArray
 
     clip, _ = known
-    shot = clip.frames[:48]
-    blue = Stroke(((0.5, 0.5),), BLUE, 0.1)
-    corrections = film_hints.ShotCorrections({0: [blue], 47: [blue]}, *SIZE, lambda shape: DiskArray(tmp_path, shape))
-    for index, frame in enumerate(shot):
+    painted = {0: [Stroke(tuple(map(tuple, on_object(clip, 0, BLUE)["points"])), BLUE, 0.1)]}
+    corrections = film_hints.ShotCorrections(painted, *SIZE, lambda shape: DiskArray(tmp_path, shape))
+    for index, frame in enumerate(clip.frames[:48]):
         corrections.observe(index, frame, index == 0)
-    calls = []
-    for module, name in ((film_hints, "_flow"), (temporal, "optical_flow")):
-        measure = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda src, dst, measure=measure: calls.append(1) or measure(src, dst))
+    measured: dict[str, list[int]] = {"fine": [], "coarse": []}
+    measure = film_hints._flow
+    monkeypatch.setattr(film_hints, "_flow", lambda src, dst, fine=True: measured["fine" if fine else "coarse"].append(
+        src.size) or measure(src, dst, fine))
     corrections.solve([np.zeros((60, 80, 2), np.float32)] * 48)
-    assert len(calls) == 2 * 47  # was 4 a pair between them
+    grid = corrections.grid[0] * corrections.grid[1]
+    assert measured["coarse"] == [grid]
+    assert len(measured["fine"]) >= 2 * 47  # both ways, in a box or more (a patch may stay where it was painted)
+    assert max(measured["fine"]) <= 0.35 * grid  # measured: 0.29 at most, 0.23 on average
+    assert sum(measured["fine"]) <= 0.3 * 2 * 47 * grid
     assert all(corrections.correction(t) is not None for t in range(48))
 
 
@@ -255,6 +287,36 @@ def test_a_carried_correction_is_upsampled_only_around_itself_as_over_the_whole_
         whole = propagate.upsample(correction, L_grid, L)
         np.testing.assert_allclose(upsample_around(correction, L_grid, L), whole, atol=0.01)
         assert np.abs(whole).max() > 20  # the check can fail
+
+
+def test_a_carried_frame_is_the_frame_without_hints_outside_its_correction_s_box():
+    """Composing is per pixel: a carried frame is composed as without hints and only the box around its
+    correction again; the same picture as composing the whole frame with the whole upsampled correction."""
+    from colorization.hints import propagate
+    from colorization.video.film_hints import render, upsample_boxes
+
+    rng = np.random.default_rng(1)
+    height, width = 720, 1280
+    grid_h, grid_w = propagate.work_size(height, width)
+    L = cv2.GaussianBlur(rng.uniform(0, 100, (height, width)).astype(np.float32), (0, 0), 3)
+    L_grid = cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
+    ab = rng.normal(0, 20, (56, 56, 2)).astype(np.float32)
+    correction = np.zeros((grid_h, grid_w, 2), np.float32)
+    correction[40:70, 100:140] = np.float32([40, -60])  # an object
+    correction[100:104, 200:210] = np.float32([10, -15])  # and a patch left where it was painted
+    adjustments = Adjustments(intensity=1.2, saturation=1.3, hue=15)
+    boxes = [box for box, _ in upsample_boxes(color.adjust_ab(correction, adjustments), L_grid, L)]
+    assert len(boxes) == 2
+    assert sum((ys.stop - ys.start) * (xs.stop - xs.start) for ys, xs in boxes) < 0.1 * height * width
+    boxed = render(L, ab, correction, L_grid, adjustments, exact=False)
+    whole = render(L, ab, correction, L_grid, adjustments, exact=True)
+    plain = Prediction(L, ab).render(adjustments)
+    assert np.abs(boxed.astype(int) - whole).max() <= 1
+    outside_box = np.ones((height, width), bool)
+    for box in boxes:
+        outside_box[box] = False
+        assert np.abs(boxed[box].astype(int) - plain[box]).max() > 5
+    np.testing.assert_array_equal(boxed[outside_box], plain[outside_box])
 
 
 # ---- the command line --------------------------------------------------------------------------

@@ -26,8 +26,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +34,7 @@ import cv2
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from scipy import ndimage
 
 from .. import color
 from ..color import Adjustments
@@ -48,40 +48,27 @@ EDGE_SIGMA = 4.0  # lightness difference (L units) at which re-spreading starts 
 FADE = 0.02  # pull of re-spread values towards no correction, per unit of edge weight: far from trusted pixels it fades
 FINEST_SCALE = 1  # DIS's fast preset stops at scale 2; one finer level halves the lag of a carried correction
 FLOW_BLUR = 7  # Gaussian window (grid pixels) over the carrying flow: a correction moves as a piece, not pixel by pixel
+RESPREAD_FLOOR = 0.3
+SPREAD = 4  # 4-connected steps from a carried value within which untrusted pixels are re-spread
+MARGIN = 16  # grid pixels around the held values (beyond their motion) over which the carrying flow is measured
+CARRIED_FLOOR = 0.1  # a carried reach at or below this is dropped: the faint trail re-spread into uncovered
+# background would otherwise stay (static background carries it as it is) and widen every frame's work
 
-_engines = threading.local()
-_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))  # the 4 neighbours a re-spread value comes from
 _GRAY_LIGHTNESS = color.lightness(np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2))[0]
 
 
-def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Dense flow F with src(x) ~ dst(x + F(x)): DIS as in `temporal`, one pyramid level finer.
+def _flow(src: np.ndarray, dst: np.ndarray, fine: bool = True) -> np.ndarray:
+    """Dense flow F with src(x) ~ dst(x + F(x)): DIS as in `temporal` (`fine`: one pyramid level finer).
 
     A correction is carried through every frame of a shot, so a flow that falls short by a tenth of
     the motion (DIS fast: 2.8 of 3.2 pixels a frame on the test object) erodes it from the leading edge.
+    A new engine each time (microseconds): one that is reused brings buffers of its last call at the
+    same size into the result, so the carrying would depend on what was measured before it.
     """
-    if not hasattr(_engines, "dis"):
-        _engines.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-        _engines.dis.setFinestScale(FINEST_SCALE)
-    return _engines.dis.calc(src, dst, None)
-
-
-Carrying = tuple[np.ndarray, np.ndarray]  # a carrying flow and its trust (`carrying_flow`)
-
-
-def carrying_flow(L_to: np.ndarray, L_from: np.ndarray) -> Carrying:
-    """At each pixel of frame `L_to` (uint8 lightness), where its content sits in `L_from`, and how far
-    that is trusted (0..1): forward-backward consistency and brightness constancy, as `temporal.pair_flow`."""
-    there, back = _flow(L_to, L_from), temporal.optical_flow(L_from, L_to)  # the check needs no finer level
-    return _trusted(L_to, L_from, there, back)
-
-
-def carrying_flows(L_a: np.ndarray, L_b: np.ndarray) -> tuple[Carrying, Carrying]:
-    """`carrying_flow` both ways between two frames at once, (a from b, b from a): for a pair that carries
-    corrections in both directions (between two painted frames). Two flows instead of four: each
-    direction's carrying flow is the other's check."""
-    a_in_b, b_in_a = _flow(L_a, L_b), _flow(L_b, L_a)
-    return _trusted(L_a, L_b, a_in_b, b_in_a), _trusted(L_b, L_a, b_in_a, a_in_b)
+    engine = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    if fine:
+        engine.setFinestScale(FINEST_SCALE)
+    return engine.calc(src, dst, None)
 
 
 def _consistent(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
@@ -92,11 +79,85 @@ def _consistent(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     return tx * tx + ty * ty <= 0.01 * (fx * fx + fy * fy + bx * bx + by * by) + 0.5
 
 
-def _trusted(L_to: np.ndarray, L_from: np.ndarray, there: np.ndarray, back: np.ndarray) -> Carrying:
+def _trusted(L_to: np.ndarray, L_from: np.ndarray, there: np.ndarray,
+             back: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The carrying flow (lightly smoothed) and how far it is trusted (0..1): forward-backward consistency
+    and brightness constancy, as `temporal.pair_flow`."""
     agree = _consistent(there, back)
     brightness = np.abs(L_to.astype(np.float32) - temporal.warp(L_from.astype(np.float32), there))
     confidence = agree * np.exp(-((brightness / temporal.BRIGHTNESS_SIGMA) ** 2))
     return cv2.GaussianBlur(there, (FLOW_BLUR, FLOW_BLUR), 0), confidence
+
+
+Box = tuple[tuple[int, int], tuple[int, int]]  # rows and columns, each [start, stop)
+
+
+def _pieces(mask: np.ndarray) -> list[tuple[slice, slice]]:
+    """The bounding box of each connected piece of a mask (8-connected). OpenCV's labels and SciPy's
+    boxes: OpenCV's labelling with statistics cost up to a millisecond a call in the video job."""
+    _, labels = cv2.connectedComponents(mask.astype(np.uint8))
+    return [piece for piece in ndimage.find_objects(labels) if piece is not None]
+
+
+def _disjoint(boxes: list[Box], gap: int) -> list[Box]:
+    """Boxes nearer than `gap` (touching ones included) joined into their bounding box, until none are."""
+    boxes = list(boxes)
+    joined = True
+    while joined:
+        joined = False
+        for i, j in itertools.combinations(range(len(boxes)), 2):
+            (rows, columns), (rows_2, columns_2) = boxes[i], boxes[j]
+            if all(p[0] <= q[1] + gap and q[0] <= p[1] + gap for p, q in ((rows, rows_2), (columns, columns_2))):
+                boxes[i] = ((min(rows[0], rows_2[0]), max(rows[1], rows_2[1])),
+                            (min(columns[0], columns_2[0]), max(columns[1], columns_2[1])))
+                del boxes[j]
+                joined = True
+                break
+    return boxes
+
+
+def carry_boxes(support: np.ndarray, motion: float) -> list[tuple[slice, slice]]:
+    """The parts of the grid a carrying step needs: around each separate piece of the held values (a
+    moving object, a patch left where it was painted), as far as they may move (`motion` grid pixels)
+    plus MARGIN for the fine flow's patches; disjoint."""
+    reach = MARGIN + math.ceil(motion)
+    height, width = support.shape
+    boxes = [((rows.start - reach, rows.stop + reach), (columns.start - reach, columns.stop + reach))
+             for rows, columns in _pieces(support)]
+    return [(slice(max(0, rows[0]), min(height, rows[1])), slice(max(0, columns[0]), min(width, columns[1])))
+            for rows, columns in _disjoint(boxes, 0)]
+
+
+def carry(held: np.ndarray, L_to: np.ndarray, L_from: np.ndarray, L_grid: np.ndarray,
+          motion: float | None = None) -> tuple[np.ndarray, float]:
+    """Carry held values (HxWxC, zero where nothing is held) from frame `L_from` to its neighbour `L_to`
+    (uint8 lightness, `to_flow_input`; `L_grid` the neighbour's lightness grid): moved along the flow
+    where it is trusted, re-spread along the neighbour's edges elsewhere, a reach at or below
+    CARRIED_FLOOR dropped (RESPREAD_FLOOR where re-spread). Returns them and how far they moved.
+
+    The flow that carries is DIS one level finer than `temporal`'s, measured both ways (each the other's
+    check) only in boxes around the held values (`carry_boxes`); outside them the result is zero in any
+    case. The boxes' room for the motion: `motion`, how far the values moved at the step before (the
+    frames of a shot move smoothly; MARGIN absorbs a change), else a coarse flow over the whole grid.
+    """
+    out = np.zeros_like(held)
+    support = held[..., 2] > CARRIED_FLOOR  # fainter ones are carried to at most as faint: dropped
+    if not support.any():
+        return out, 0.0
+    if motion is None:
+        motion = float(np.abs(_flow(L_from, L_to, fine=False)[support]).max())
+    moved = 0.0
+    for box in carry_boxes(support, motion):
+        to, source = np.ascontiguousarray(L_to[box]), np.ascontiguousarray(L_from[box])
+        there, confidence = _trusted(to, source, _flow(to, source), _flow(source, to))
+        trusted = confidence >= TRUSTED
+        part = respread(temporal.warp(held[box], there), trusted, L_grid[box])
+        part[part[..., 2] <= np.where(trusted, CARRIED_FLOOR, RESPREAD_FLOOR)] = 0.0
+        out[box] = part
+        kept = (part[..., 2] > 0) & trusted
+        if kept.any():
+            moved = max(moved, float(np.abs(there[kept]).max()))
+    return out, moved
 
 
 @dataclass(frozen=True)
@@ -163,8 +224,9 @@ def lightness_grid(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     """The lightness of a frame (cropped to width x height) on its hint grid, as the photo path builds it."""
     grid_h, grid_w = propagate.work_size(height, width)
     frame = frame[:height, :width]
-    if color.is_gray(frame):  # `color.lightness`'s table, looked up by OpenCV: the same values, a fifth of the time
-        L = cv2.LUT(cv2.extractChannel(frame, 0), _GRAY_LIGHTNESS)
+    red, green, blue = cv2.split(frame)  # gray when all three are equal: OpenCV tells in half numpy's time
+    if cv2.norm(red, green, cv2.NORM_INF) == 0 and cv2.norm(green, blue, cv2.NORM_INF) == 0:
+        L = cv2.LUT(red, _GRAY_LIGHTNESS)  # `color.lightness`'s table, looked up by OpenCV: the same values
     else:
         L = color.lightness(np.ascontiguousarray(frame))
     return cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
@@ -179,18 +241,20 @@ def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np
     frame's own edges (a harmonic fill over the untrusted pixels, 4-connected, weights that fall at
     lightness edges, and a slight pull towards no correction so isolated regions fade).
 
-    Each connected region of untrusted pixels is a separate system: one that borders no carried value
-    stays exactly zero, so only the regions next to one are solved."""
-    unknown = ~trusted
-    if not unknown.any():
-        return carried
-    h, w = unknown.shape
-    _, regions = cv2.connectedComponents(unknown.astype(np.uint8), connectivity=4)
+    Only untrusted pixels within SPREAD steps of a carried value are filled (the others are zero, and
+    so are the fill's bounds there): further out the fill falls under the carried floor anyway (on the
+    tests' clip no kept value lay more than two steps out) and solving it was most of the time. Each
+    connected region of them is a separate system: one that borders no carried value stays exactly
+    zero, so only the regions next to one are solved."""
+    out = np.where(trusted[..., None], carried, np.float32(0.0))
     carrying = (carried != 0).any(axis=2) & trusted
-    near = cv2.dilate(carrying.astype(np.uint8), _CROSS).astype(bool) & unknown
-    out = carried.copy()
-    unknown &= np.isin(regions, np.unique(regions[near]))
-    out[~trusted & ~unknown] = 0.0
+    if trusted.all() or not carrying.any():
+        return out
+    h, w = trusted.shape
+    steps = cv2.distanceTransform((~carrying).astype(np.uint8), cv2.DIST_L1, 3)
+    unknown = ~trusted & (steps <= SPREAD)
+    _, regions = cv2.connectedComponents(unknown.astype(np.uint8), connectivity=4)
+    unknown &= np.isin(regions, np.unique(regions[unknown & (steps <= 1)]))
     if not unknown.any():
         return out
     ys, xs = np.nonzero(unknown)
@@ -213,7 +277,7 @@ def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np
         cols.append(other[free])
         values.append(-weight[free])
         known = ~free
-        given = carried[ny[known], nx[known]].astype(np.float64) * weight[known, None]
+        given = out[ny[known], nx[known]].astype(np.float64) * weight[known, None]
         for c in range(channels):
             rhs[:, c] += np.bincount(me[known], given[:, c], minlength=count)
     diagonal = np.maximum(diagonal, 1e-9)
@@ -225,49 +289,73 @@ def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np
     return out
 
 
-def upsample_around(correction: np.ndarray, L_grid: np.ndarray, L: np.ndarray) -> np.ndarray | None:
-    """`propagate.upsample`, computed only around where the grid correction is not zero (None: zero everywhere).
+def upsample_boxes(correction: np.ndarray, L_grid: np.ndarray, L: np.ndarray) -> list[color.Patch]:
+    """`propagate.upsample` computed only around where the grid correction is not zero: disjoint boxes of
+    the frame outside which it is exactly zero, and its values in them (none: zero everywhere).
 
     The full upsampling is exactly zero more than one grid pixel (its bounds) plus one (its
-    interpolation) away from the correction, so only a box around it is computed, with a margin for
-    the guided filter's two box filters, aligned so that the crop's scale is the frame's. Equal to the
-    full upsampling within float rounding of the interpolation weights (about 1e-3 a/b units).
+    interpolation) away from the correction, so only a box around each separate piece of it is
+    computed (a moving object and a patch left where it was painted are two), with a margin for the
+    guided filter's two box filters, aligned so that the crop's scale is the frame's. Equal to the full
+    upsampling within float rounding of the interpolation weights (about 1e-3 a/b units).
     """
     grid_h, grid_w = correction.shape[:2]
     height, width = L.shape
     if (grid_h, grid_w) == (height, width):
-        return correction
-    ys, xs = np.nonzero((correction != 0).any(axis=2))
-    if ys.size == 0:
-        return None
+        return [((slice(0, height), slice(0, width)), correction)]
+    nonzero = (correction != 0).any(axis=2)
+    if not nonzero.any():
+        return []
     shows = 3  # grid pixels beyond the correction where the upsampled one may not be zero
     margin = 2 * propagate.GUIDE_RADIUS + 2  # the box filters twice, the bounds and the interpolation
-    full = np.zeros((height, width, 2), np.float32)
-    box = []
-    for low, high, grid, size in ((ys.min(), ys.max() + 1, grid_h, height), (xs.min(), xs.max() + 1, grid_w, width)):
-        step = grid // math.gcd(grid, size)  # grid lines that fall on a whole frame pixel
-        start = max(0, low - shows - margin) // step * step
-        stop = min(grid, -(-(high + shows + margin) // step) * step)
-        shown = max(0, low - shows), min(grid, high + shows)
-        box.append((start, stop, start * size // grid, stop * size // grid,
-                    shown[0] * size // grid, -(-shown[1] * size // grid)))
-    (gy0, gy1, y0, y1, sy0, sy1), (gx0, gx1, x0, x1, sx0, sx1) = box
-    if (gy1 - gy0) * (gx1 - gx0) > 0.5 * grid_h * grid_w:
-        return propagate.upsample(correction, L_grid, L)
-    part = propagate.upsample(correction[gy0:gy1, gx0:gx1], L_grid[gy0:gy1, gx0:gx1], L[y0:y1, x0:x1])
-    full[sy0:sy1, sx0:sx1] = part[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]
+    boxes = [((rows.start - shows, rows.stop + shows), (columns.start - shows, columns.stop + shows))
+             for rows, columns in _pieces(nonzero)]
+    pieces = []  # disjoint (touching ones could share a frame pixel), and one wherever their crops would overlap
+    for rows, columns in _disjoint(boxes, 2 * margin):
+        pieces.append([])
+        for (low, high), grid, size in ((rows, grid_h, height), (columns, grid_w, width)):
+            step = grid // math.gcd(grid, size)  # grid lines that fall on a whole frame pixel
+            start = max(0, low - margin) // step * step
+            stop = min(grid, -(-(high + margin) // step) * step)
+            low, high = max(0, low), min(grid, high)
+            pieces[-1].append((start, stop, start * size // grid, stop * size // grid,
+                               low * size // grid, -(-high * size // grid)))
+    if sum((gy1 - gy0) * (gx1 - gx0) for (gy0, gy1, *_), (gx0, gx1, *_) in pieces) > 0.5 * grid_h * grid_w:
+        return [((slice(0, height), slice(0, width)), propagate.upsample(correction, L_grid, L))]
+    parts = []
+    for (gy0, gy1, y0, y1, sy0, sy1), (gx0, gx1, x0, x1, sx0, sx1) in pieces:
+        part = propagate.upsample(correction[gy0:gy1, gx0:gx1], L_grid[gy0:gy1, gx0:gx1], L[y0:y1, x0:x1])
+        parts.append(((slice(sy0, sy1), slice(sx0, sx1)), part[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0]))
+    return parts
+
+
+def upsample_around(correction: np.ndarray, L_grid: np.ndarray, L: np.ndarray) -> np.ndarray | None:
+    """`upsample_boxes` as a full-frame correction (None: zero everywhere)."""
+    parts = upsample_boxes(correction, L_grid, L)
+    if not parts:
+        return None
+    full = np.zeros(L.shape + (2,), np.float32)
+    for box, part in parts:
+        full[box] = part
     return full
 
 
 def render(L: np.ndarray, ab: np.ndarray, correction: np.ndarray | None, L_grid: np.ndarray | None,
            adjustments: Adjustments, exact: bool = True) -> np.ndarray:
     """Compose one frame as `Prediction.render` composes a photo with hints: the correction (on the
-    hint grid) adjusted like the prediction, upsampled along the frame's full-resolution edges
-    (`exact`: over the whole frame as the photo path does, else only around the correction)."""
-    full = None
-    if correction is not None and adjustments.intensity != 0.0:
-        full = (propagate.upsample if exact else upsample_around)(color.adjust_ab(correction, adjustments), L_grid, L)
-    return color.finish(L, color.adjust_ab(ab, adjustments), adjustments, full)
+    hint grid) adjusted like the prediction, upsampled along the frame's full-resolution edges.
+
+    `exact`: upsampled over the whole frame, as the photo path does. Else only in the boxes where it is
+    not zero (`upsample_boxes`), and added only there: outside them the frame is exactly the one
+    without hints.
+    """
+    ab = color.adjust_ab(ab, adjustments)
+    if correction is None or adjustments.intensity == 0.0:
+        return color.finish(L, ab, adjustments)
+    correction = color.adjust_ab(correction, adjustments)
+    if exact:
+        return color.finish(L, ab, adjustments, propagate.upsample(correction, L_grid, L))
+    return color.finish(L, ab, adjustments, upsample_boxes(correction, L_grid, L))
 
 
 class ShotCorrections:
@@ -285,18 +373,23 @@ class ShotCorrections:
         self._store = store
         self._lightness = store(self.grid)
         self._corrections = store(self.grid + (2,))
-        self._flows = store(self.grid + (3,))  # between two painted frames: the carrying flow kept for the way back
         self._slot: dict[int, int] = {}  # frame index -> slot in the lightness file
         self._next_slot = 0
         self._shot: list[int] = []  # frames of the shot being read
         self._starts: list[bool] = []
         self._solved: set[int] = set()
+        self._last_painted = max(painted, default=-1)
+        self._reading = True  # the shot being read may hold a painted frame
 
     def observe(self, index: int, frame: np.ndarray, starts_shot: bool) -> None:
-        """Pass 1: keep this frame's lightness grid while its shot may carry hints."""
+        """Pass 1: keep this frame's lightness grid while its shot may carry hints (a shot that begins
+        after the last painted frame cannot: its frames are not looked at)."""
         if starts_shot:
             self._close_shot()
+            self._reading = index <= self._last_painted
         self._starts.append(starts_shot)
+        if not self._reading:
+            return
         self._shot.append(index)
         self._slot[index] = self._next_slot
         self._lightness[self._next_slot] = lightness_grid(frame, self.width, self.height)
@@ -340,49 +433,32 @@ class ShotCorrections:
         reach = np.where(reach > propagate.REACH_FLOOR, reach, 0.0).astype(np.float32)[..., None]
         return correction, np.concatenate([correction + reach * base, reach], axis=-1)
 
-    def _step(self, held: np.ndarray, src: int, dst: int,
-              flow: Carrying | None = None) -> np.ndarray:
-        """Carry the held colors (reach * fill, reach) from frame `src` to its neighbour `dst` along the flow
-        (measured here unless given: `carrying_flow(dst, src)`), re-spreading where untrusted."""
-        L_dst = self._L(dst)
-        there, confidence = flow if flow is not None else carrying_flow(to_flow_input(L_dst),
-                                                                        to_flow_input(self._L(src)))
-        carried = respread(temporal.warp(held, there), confidence >= TRUSTED, L_dst)
-        carried[carried[..., 2] <= propagate.REACH_FLOOR] = 0.0  # as on the painted frame: below it, nothing shows
-        return carried
-
     def _solve_shot(self, start: int, end: int, keys: list[int], final_ab: Sequence[np.ndarray]) -> None:
         held = {}
         for k in keys:
             correction, held[k] = self._painted(k, final_ab)
             self._put(k, correction)
 
-        def against(carried: np.ndarray, t: int) -> np.ndarray:  # the held colors over this frame's own start
-            return carried[..., :2] - carried[..., 2:] * self._base(t, final_ab)
+        def carried(k: int, frames: range) -> Iterator[tuple[int, np.ndarray]]:
+            """Painted frame k's held colors (reach * fill, reach) carried through `frames` one neighbour at
+            a time (`carry`), each frame's correction taken against its own start."""
+            current, motion, previous = held[k], None, k
+            for t in frames:
+                L = self._L(t)
+                current, motion = carry(current, to_flow_input(L), to_flow_input(self._L(previous)), L, motion)
+                previous = t
+                yield t, current[..., :2] - current[..., 2:] * self._base(t, final_ab)
 
-        current = held[keys[0]]
-        for t in range(keys[0] - 1, start - 1, -1):  # before the first painted frame: it holds
-            current = self._step(current, t + 1, t)
-            self._put(t, against(current, t))
-        current = held[keys[-1]]
-        for t in range(keys[-1] + 1, end):  # after the last: it holds
-            current = self._step(current, t - 1, t)
-            self._put(t, against(current, t))
+        for t, correction in carried(keys[0], range(keys[0] - 1, start - 1, -1)):  # before the first: it holds
+            self._put(t, correction)
+        for t, correction in carried(keys[-1], range(keys[-1] + 1, end)):  # after the last: it holds
+            self._put(t, correction)
         for left, right in itertools.pairwise(keys):  # between two: each carried towards the other, blended
-            current = held[left]
-            for t in range(left + 1, right):
-                flow = None
-                if t > left + 1:  # a pair the right one crosses too: both ways measured once, one kept for it
-                    flow, kept = carrying_flows(to_flow_input(self._L(t)), to_flow_input(self._L(t - 1)))
-                    self._flows[self._slot[t - 1]] = np.dstack(kept)
-                current = self._step(current, t - 1, t, flow)
-                self._put(t, against(current, t))
-            current = held[right]
-            for t in range(right - 1, left, -1):
-                kept = None if t == right - 1 else self._flows[self._slot[t]]
-                current = self._step(current, t + 1, t, None if kept is None else (kept[..., :2], kept[..., 2]))
+            for t, correction in carried(left, range(left + 1, right)):
+                self._put(t, correction)
+            for t, correction in carried(right, range(right - 1, left, -1)):
                 share = (t - left) / (right - left)
-                self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * against(current, t))
+                self._put(t, (1.0 - share) * self._corrections[self._slot[t]] + share * correction)
 
     def _put(self, index: int, value: np.ndarray) -> None:
         self._corrections[self._slot[index]] = value
