@@ -440,3 +440,19 @@ def test_respreading_solves_only_where_it_matters_and_gives_the_whole_system_s_a
     carried[~trusted] = rng.uniform(-40, 40, (int((~trusted).sum()), 2))  # stale values the fill must replace
     expected = _respread_reference(np.where(trusted[..., None], carried, 0.0), trusted, L_grid)
     assert np.abs(respread(carried, trusted, L_grid) - expected).max() < 1e-4
+
+
+def test_respreading_reaches_only_a_few_steps_from_a_carried_value():
+    """Down a long untrusted corridor of even lightness the fill stops after SPREAD steps (further out it
+    would fall under the floors anyway, and solving it was most of re-spreading's time)."""
+    from colorization.video.film_hints import SPREAD, respread
+
+    L_grid = np.full((5, 30), 50.0, np.float32)
+    trusted = np.ones((5, 30), bool)
+    trusted[2, 1:] = False  # the corridor, walled in by trusted pixels holding nothing
+    carried = np.zeros((5, 30, 3), np.float32)
+    carried[2, 0] = [20.0, -10.0, 0.9]
+    out = respread(carried, trusted, L_grid)
+    assert (out[2, 1:SPREAD + 1, 2] > 0).all()
+    assert not out[2, SPREAD + 1:].any()
+    assert not out[trusted & (carried[..., 2] == 0)].any()

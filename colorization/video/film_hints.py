@@ -17,8 +17,12 @@ and blend linearly between; before the first and after the last, the nearest one
 Hints never touch lightness, never run the network again, and the color adjustments act on the
 correction as on photos (intensity and hue before the upsampling, saturation on the composed frame).
 
-Memory stays flat: per-frame lightness grids, corrections and (between two painted frames) carrying
-flows go to temporary files, kept only for shots that carry hints (and the shot being read).
+Memory stays flat: per-frame lightness grids and corrections go to temporary files, kept only for
+shots that carry hints (and the shot being read).
+
+Cost: the carrying flow is measured, and re-spreading solved, only in boxes around the values carried;
+a frame's correction is upsampled and added only in boxes around its pieces, the rest of the frame
+being composed exactly as without hints. Without hints none of this exists.
 """
 
 from __future__ import annotations
@@ -48,11 +52,11 @@ EDGE_SIGMA = 4.0  # lightness difference (L units) at which re-spreading starts 
 FADE = 0.02  # pull of re-spread values towards no correction, per unit of edge weight: far from trusted pixels it fades
 FINEST_SCALE = 1  # DIS's fast preset stops at scale 2; one finer level halves the lag of a carried correction
 FLOW_BLUR = 7  # Gaussian window (grid pixels) over the carrying flow: a correction moves as a piece, not pixel by pixel
-RESPREAD_FLOOR = 0.3
+CARRIED_FLOOR = 0.1  # a carried reach at or below this is dropped (the painted frame keeps the photo path's floor)
+RESPREAD_FLOOR = 0.3  # and a re-spread one at or below this: faint color re-spread into uncovered background
+# would stay there (still background carries it as it is), a trail along the object's path widening every step's work
 SPREAD = 4  # 4-connected steps from a carried value within which untrusted pixels are re-spread
 MARGIN = 16  # grid pixels around the held values (beyond their motion) over which the carrying flow is measured
-CARRIED_FLOOR = 0.1  # a carried reach at or below this is dropped: the faint trail re-spread into uncovered
-# background would otherwise stay (static background carries it as it is) and widen every frame's work
 
 _GRAY_LIGHTNESS = color.lightness(np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2))[0]
 
@@ -93,8 +97,8 @@ Box = tuple[tuple[int, int], tuple[int, int]]  # rows and columns, each [start, 
 
 
 def _pieces(mask: np.ndarray) -> list[tuple[slice, slice]]:
-    """The bounding box of each connected piece of a mask (8-connected). OpenCV's labels and SciPy's
-    boxes: OpenCV's labelling with statistics cost up to a millisecond a call in the video job."""
+    """The bounding box of each connected piece of a mask (8-connected): OpenCV's labels, SciPy's boxes
+    (OpenCV's labelling with statistics cost several times as much inside the video job)."""
     _, labels = cv2.connectedComponents(mask.astype(np.uint8))
     return [piece for piece in ndimage.find_objects(labels) if piece is not None]
 
