@@ -119,9 +119,11 @@ def sample_motion(src: str | Path, info: VideoInfo, colorizer: Colorizer, sample
     expected 33 network runs of the 54 made, 6 pairs 47), for about 0.3 s more."""
     size = colorizer.render_size
     motions = []
-    for index in range(samples):
-        at = info.duration * (index + 1) / (samples + 1)
+    last_pair = max(0.0, (info.frame_count - 2) / float(info.fps))  # a pair must fit: a short film has few
+    for at in sorted({min(info.duration * (index + 1) / (samples + 1), last_pair) for index in range(samples)}):
         frames = grab_frames(src, info, at, 2)
+        if len(frames) < 2:  # a film of one frame has no motion to measure
+            continue
         pair = [temporal.flow_lightness(colorizer.network_input(frame, size)) for frame in frames]
         flow = temporal.pair_flow(pair[0], pair[1], (size // 4, size // 4))
         if not flow.is_cut:
