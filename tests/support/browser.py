@@ -243,8 +243,10 @@ def shoot(page, name: str) -> None:
 def serious_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
-    # colors are judged as they settle: a panel still fading in has half its contrast (seen on a busy machine)
+    # colors are judged as they settle: a panel still fading in has half its contrast (seen on a busy machine), and
+    # Gradio shows a component at 0.2 opacity while an event that updates it runs (`.pending`)
     page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
+    page.wait_for_function("() => !document.querySelector('.pending')", timeout=60_000)
     found = Axe().run(page).response["violations"]
-    return [f"{v['id']} ({v['impact']}): {n['html'][:120]}" for v in found if v["impact"] in ("critical", "serious")
-            for n in v["nodes"]]
+    return [f"{v['id']} ({v['impact']}): {n['html'][:120]} {n.get('failureSummary', '')[-160:]}" for v in found
+            if v["impact"] in ("critical", "serious") for n in v["nodes"]]
