@@ -145,3 +145,24 @@ def test_a_film_opens_on_its_first_frame_and_the_moment_is_clamped_to_it(editing
     with pytest.warns(UserWarning, match="Choose a hinted frame"):
         kept, *_ = editing.on_remove(hints=[{"time": 0.48, **LEFT}], choice=None, frame=shown, **PLAIN)
     assert kept == [{"time": 0.48, **LEFT}]
+
+
+class Visitor:
+    """The page's request, as far as a job needs it: whose job it is."""
+
+    session_hash = "a-visitor-who-cancels"
+
+
+@pytest.mark.slow
+def test_cancel_pressed_before_the_job_is_in_line_stops_it_and_the_next_run_is_whole(editing, film):
+    films, visitor = VideoPage(editing.state), Visitor()
+    colorizer = editing.state.model()
+    films.on_video_started(visitor)  # the click: the page clears its result and the job is on its way
+    films.on_cancel(visitor)  # pressed before the job began
+    calls = colorizer.network_calls
+    video, status = films.on_video_run(request=visitor, video=film, **FILM, hints=[])
+    assert video["visible"] is False and status.startswith("Cancelled")
+    assert colorizer.network_calls == calls and visitor.session_hash not in editing.state.cancel_flags
+    films.on_video_started(visitor)
+    video, status = films.on_video_run(request=visitor, video=film, **FILM, hints=[])
+    assert status.startswith("Done.") and len(decode(Path(video["value"]))) == 24  # the earlier Cancel is spent

@@ -124,6 +124,17 @@ def film(state: AppState, video: Any, options: VideoOptions, hints: Any, request
          seconds: float | None = None) -> tuple[str, list[str]]:
     """Run a whole video job (or its first `seconds`: hints painted later are left out) in the video room;
     (path, warnings). Cancel (`state.cancel_flags`), a closed page or an unread result stop it."""
+    session = getattr(request, "session_hash", None) or f"anonymous-{threading.get_ident()}"
+    flag = state.cancel_flags.setdefault(session, threading.Event())  # the page's start made a fresh one
+    try:
+        return _film(state, video, options, hints, progress, seconds, session, flag)
+    finally:
+        if state.cancel_flags.get(session) is flag:  # a run started since holds its own
+            state.cancel_flags.pop(session, None)
+
+
+def _film(state: AppState, video: Any, options: VideoOptions, hints: Any, progress, seconds: float | None,
+          session: str, flag: threading.Event) -> tuple[str, list[str]]:
     strokes = parse_film_hints(hints)
     path = upload_path(video, "a video", state.roots())
     info = check_video(path, state.limits.video)  # refuse before waiting in line
@@ -131,9 +142,6 @@ def film(state: AppState, video: Any, options: VideoOptions, hints: Any, request
     if seconds is not None:
         strokes = tuple(s for s in strokes if s.time < min(seconds, info.duration))
     model = state.model()
-    session = getattr(request, "session_hash", None) or f"anonymous-{threading.get_ident()}"
-    flag = state.cancel_flags.setdefault(session, threading.Event())
-    flag.clear()
 
     caller = current_caller()
     unread = abandoned(caller.session, caller.event_id, state.limits.unread_seconds)
@@ -161,8 +169,6 @@ def film(state: AppState, video: Any, options: VideoOptions, hints: Any, request
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    finally:
-        state.cancel_flags.pop(session, None)
     for warning in result.warnings:
         gr.Warning(warning)
     return state.charged(result.path), list(result.warnings)

@@ -9,6 +9,7 @@ tab is in `webapp.api`.
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import gradio as gr
 
@@ -135,9 +136,10 @@ class VideoPage:
         return (gr.update(value=path, visible=True),
                 f"The first {seconds:g} seconds, as a test." + "".join(f" {w}" for w in warnings))
 
-    @staticmethod
-    def on_video_started():
-        """A video job starts: clear the old result; only Cancel can be pressed."""
+    def on_video_started(self, request: gr.Request):
+        """A video job starts: clear the old result; only Cancel can be pressed. The job's cancel flag is made
+        here, before the job is in line, so that a Cancel pressed at once is never lost."""
+        self.state.cancel_flags[request.session_hash] = threading.Event()
         return (gr.update(value=None, visible=False), "Starting…", gr.update(interactive=False),
                 gr.update(interactive=False), gr.update(interactive=True))
 
@@ -238,7 +240,8 @@ def build(state: AppState, api: PublicApi) -> None:
         for job in jobs_run:
             job.then(handlers.on_video_finished, [video], buttons, queue=False, api_visibility="private").then(
                 None, js=focus.format("video-go", "video-go"))
-        cancel.click(handlers.on_cancel, None, [video_out, status, cancel], cancels=jobs_run, queue=False,
+        # the flag alone stops a job: Gradio's `cancels` raced the job's own end (an Error badge beside "Cancelled")
+        cancel.click(handlers.on_cancel, None, [video_out, status, cancel], queue=False,
                      api_visibility="private").then(
             handlers.on_video_finished, [video], buttons, queue=False, api_visibility="private").then(
             None, js=focus.format("video-go", "video-go"))
