@@ -38,6 +38,9 @@ def test_no_critical_or_serious_accessibility_findings_in_any_state(site, viewpo
     time.sleep(0.5)
     found["image: result shown, hint colors and batch open"] = serious_violations(page)
     shoot(page, f"image-{name}")
+    brush, small = (page.locator(f"#hint-painter {s}").first.bounding_box()
+                    for s in (".hp-whole .hp-label", ".hp-size"))
+    assert abs(brush["y"] + brush["height"] / 2 - (small["y"] + small["height"] / 2)) < 8  # "Brush:" beside its buttons
     page.locator("#hint-painter .hp-swatch").nth(2).focus()  # the colors are reachable by keyboard
     page.keyboard.press("Enter")
     assert page.locator("#hint-painter .hp-swatch").nth(2).get_attribute("aria-pressed") == "true"
@@ -69,7 +72,7 @@ def test_no_critical_or_serious_accessibility_findings_in_any_state(site, viewpo
         page.locator("#gallery-film-out video").wait_for(timeout=120_000)
         assert stacked(page, "#gallery-film", "#gallery-film-out")
         page.get_by_role("button", name="Use via API").click()  # Gradio hides it on a phone; the page shows it
-        page.locator(".api-docs").get_by_text("/colorize_image").first.wait_for()
+        page.locator(".api-docs").get_by_text("colorize_image").first.wait_for()  # MCP first, as on the Space
         assert not overflowing(page, ".api-docs")  # the header and the row of client tabs wrap within the phone
         found["API page on a phone"] = serious_violations(page)
     assert not any(found.values()), found
@@ -80,6 +83,10 @@ def test_a_link_to_the_api_page_opens_it(site):
     browser, url = site
     page = open_page((browser, url + "?view=api"))
     page.wait_for_function("() => !!document.querySelector('.api-docs')", timeout=30_000)
+    page.locator(".api-docs").get_by_text("colorize_video").first.wait_for()  # it opens on MCP, as the Space does
+    assert page.get_by_role("checkbox", name="Offer colorize_video to MCP clients").is_checked()
+    assert serious_violations(page) == []  # its tool checkboxes are named
+    page.locator(".api-docs li.snippet", has_text="Python").click()
     page.locator(".api-docs").get_by_text("/colorize_image").first.wait_for()  # the endpoints are listed
     snippets = page.locator(".api-docs").inner_text()
     assert "image=handle_file('old-photo.jpg')" in snippets, snippets[:2000]  # a file is passed as the client takes it

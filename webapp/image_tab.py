@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from colorization import InputError, defaults
+from colorization import InputError, controls, defaults
 from colorization.hints import Stroke
 from colorization.pipeline import check_render_size
 from colorization.video.estimate import image_seconds
@@ -98,8 +98,9 @@ class ImagePage:
     @staticmethod
     def on_upload_failed():
         """Cleared, or an upload was refused: no broken thumbnail, no stale result, nothing to download."""
+        size = controls.RENDER_SIZE
         return (None, gr.update(value=None, visible=False), gr.update(value=None, interactive=False, label=DOWNLOAD),
-                None, gr.skip(), painter.cleared())
+                None, gr.update(maximum=size.high, info=size.info), painter.cleared())  # no photo, no photo's cap
 
     @shown_to_visitors
     def on_controls(self, request: gr.Request = None, **page):

@@ -53,6 +53,11 @@ PAGE_JS = r"""
       docs.querySelectorAll('li.snippet').forEach((li) => { const p = li.parentElement;
         if (!['UL', 'OL'].includes(p.tagName) && !p.getAttribute('role')) p.setAttribute('role', 'list'); });
       docs.querySelectorAll('pre:not([tabindex]), p[style*="overflow-x"]:not([tabindex])').forEach((e) => e.tabIndex = 0);
+      docs.querySelectorAll('input.tool-checkbox:not([aria-label])').forEach((box) => {  // the MCP view's tool list
+        let up = box.parentElement;
+        while (up && up !== docs && !up.querySelector('.tool-name')) up = up.parentElement;
+        const name = up?.querySelector('.tool-name')?.textContent.trim();
+        box.setAttribute('aria-label', name ? `Offer ${name} to MCP clients` : 'Offer this tool to MCP clients'); });
     }
   };
   new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});

@@ -34,10 +34,10 @@ _rendered = itertools.count(1)
 _TEMPLATE = """
 <div class="hp">
   <div class="hp-bar" role="toolbar" aria-label="Hint color and brush">
-    <span class="hp-label" id="{id}-colors">Color:</span>
-    <span role="group" aria-labelledby="{id}-colors" class="hp-swatches">{swatches}</span>
-    <span class="hp-label" id="{id}-sizes">Brush:</span>
-    <span role="group" aria-labelledby="{id}-sizes">{sizes}</span>
+    <span class="hp-part"><span class="hp-label" id="{id}-colors">Color:</span>
+      <span role="group" aria-labelledby="{id}-colors" class="hp-swatches">{swatches}</span></span>
+    <span class="hp-part hp-whole"><span class="hp-label" id="{id}-sizes">Brush:</span>
+      <span role="group" aria-labelledby="{id}-sizes" class="hp-sizes">{sizes}</span></span>
     <button type="button" class="hp-undo" disabled>Undo stroke</button>
     <button type="button" class="hp-clear" disabled>Clear all hints</button>
   </div>
@@ -53,6 +53,9 @@ _TEMPLATE = """
 _CSS = """
 .hp-bar { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: 8px; }
 .hp-label { font-size: 0.9em; }
+.hp-part { display: inline-flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; }
+.hp-whole { flex-wrap: nowrap; }  /* a narrow screen moves "Brush:" and its buttons to the next line together */
+.hp-sizes { display: inline-flex; gap: 4px; }
 .hp-swatches { display: inline-flex; flex-wrap: wrap; gap: 4px; }
 .hp-swatch { width: 32px; height: 32px; border-radius: 50%; border: 2px solid #fff; outline: 1px solid #555;
   cursor: pointer; padding: 0; }

@@ -40,7 +40,7 @@ def launch(colorizer):
     def served():
         assert Path(CHROMIUM).exists(), "chromium is not installed (tests/run.sh installs it)"
         ARTIFACTS.mkdir(exist_ok=True)
-        with running_app(colorizer) as (url, _), sync_playwright() as playwright:
+        with running_app(colorizer, mcp=True) as (url, _), sync_playwright() as playwright:  # as `python app.py`
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
             try:
                 yield browser, url
@@ -245,7 +245,9 @@ def serious_violations(page) -> list[str]:
 
     # colors are judged as they settle: a panel still fading in has half its contrast (seen on a busy machine), and
     # Gradio shows a component at 0.2 opacity while an event that updates it runs (`.pending`)
-    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
+    page.evaluate("() => Promise.all(document.getAnimations()"
+                  ".filter(a => a.effect?.getTiming().iterations !== Infinity)"  # a pulsing dot never finishes
+                  ".map(a => a.finished.catch(() => null)))")
     page.wait_for_function("() => !document.querySelector('.pending')", timeout=60_000)
     found = Axe().run(page).response["violations"]
     return [f"{v['id']} ({v['impact']}): {n['html'][:120]} {n.get('failureSummary', '')[-160:]}" for v in found
