@@ -260,8 +260,9 @@ def test_render_size_follows_keys_and_typed_numbers_within_the_photo(site, brigh
     assert number.input_value() == "224" and brightness_colorizer.network_calls == calls + 1
     assert close_to(download(page), shown_result(page)) and "At 224" in page.locator("#render-size").inner_text()
     page.locator("#image-in button[aria-label='Remove Image']").first.click()  # no photo: no photo's cap or cost
-    page.wait_for_function("() => !document.querySelector('#render-size').innerText.includes('this photo')")
-    assert page.locator("#render-size input[type=range]").get_attribute("max") == "1024"
+    page.wait_for_function("() => { const box = document.querySelector('#render-size');"
+                           " return box.querySelector('input[type=range]').max === '1024'"
+                           " && !/this photo|At \\d/.test(box.innerText) }")
     close(page)
 
 
