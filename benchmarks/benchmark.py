@@ -270,7 +270,7 @@ class Bench:
                 "| --- | ---: | ---: | ---: |", f"| every frame | 100 | {every:.2f} | |"]
         for label, flags in [(f"every {n} frame", [t % k == 0 or t in (23, 24, 47) for t in range(48)])
                              for k, n in ((2, "2nd"), (3, "3rd"))] + [
-                (f"by motion, at most {k} apart{' (default)' if k == 8 else ''}", keyframes.choose(flows, k))
+                (f"by trust, at most {k} apart{' (default)' if k == 8 else ''}", keyframes.choose(flows, k))
                 for k in (4, 8, 16)]:
             kept = [p if key else None for p, key in zip(predictions, flags)]
             psnr = metrics.psnr(synthetic.render_predictions(gray, temporal.smooth(kept, flows)), truth)
