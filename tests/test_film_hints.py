@@ -7,7 +7,7 @@ from fractions import Fraction
 import cv2
 import numpy as np
 import pytest
-from support.media import decode, photo
+from support.media import decode, make_clip, photo
 
 from benchmarks import metrics, synthetic
 from colorization import Adjustments, InputError, Prediction, color
@@ -456,3 +456,19 @@ def test_respreading_reaches_only_a_few_steps_from_a_carried_value():
     assert (out[2, 1:SPREAD + 1, 2] > 0).all()
     assert not out[2, SPREAD + 1:].any()
     assert not out[trusted & (carried[..., 2] == 0)].any()
+
+
+@pytest.mark.slow
+def test_a_film_far_wider_than_high_carries_its_hint_and_the_process_lives(brightness_colorizer, tmp_path):
+    """A 1280x60 strip: its hint grid is 256x12, a shape on which OpenCV's DIS alone kills the process."""
+    strip = make_clip(tmp_path / "strip.mp4", frames_per_shot=12, size=(1280, 60), audio=False)
+    blue = [{"time": 0.0, "points": [[0.5, 0.5]], "color": "#2255ee", "size": 0.1}]
+    plain = decode(colorize_video(strip, tmp_path / "plain.mp4", brightness_colorizer).path)
+    hinted = decode(colorize_video(strip, tmp_path / "hinted.mp4", brightness_colorizer, hints=blue).path)
+
+    def bluer(hinted_frame: np.ndarray, plain_frame: np.ndarray) -> float:
+        h, p = hinted_frame.astype(int), plain_frame.astype(int)
+        return float(((h[..., 2] - h[..., 0]) - (p[..., 2] - p[..., 0])).mean())
+
+    assert bluer(hinted[0], plain[0]) > 10 and bluer(hinted[1], plain[1]) > 5  # painted, and carried on
+    assert all(abs(bluer(h, p)) < 1 for h, p in zip(hinted[12:], plain[12:]))  # the second shot is untouched

@@ -1,5 +1,10 @@
 """Flow-guided smoothing alone, on simulated predictions with known ground truth (no network)."""
 
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
 import numpy as np
 import pytest
 from support.media import photo
@@ -8,6 +13,7 @@ from benchmarks import metrics, synthetic
 from colorization.video import temporal
 
 AB = (56, 56)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def simulate(frames_per_shot: int = 16, photos=("astronaut",)):
@@ -82,3 +88,28 @@ def test_a_round_trip_within_half_a_color_cell_carries_colors_an_occlusion_does_
     assert not temporal.consistent(there, near).any()  # too strict for colors: kept only as the cut statistic
     assert temporal.consistent(there, near, temporal.CARRY_ROUND_TRIP).all()
     assert not temporal.consistent(there, occluded, temporal.CARRY_ROUND_TRIP).any()
+
+
+_NARROW_FLOW = """
+import sys
+import cv2
+import numpy as np
+from colorization.video import temporal
+height, width, preset, fine = map(int, sys.argv[1:])
+picture = cv2.GaussianBlur((np.random.default_rng(0).random((height, width + 3)) * 255).astype(np.uint8), (7, 7), 0)
+flow = temporal.dis_flow(picture[:, 3:], picture[:, :-3], preset, fine or None)
+print(flow.shape, float(np.median(flow[..., 0])))
+"""
+
+
+@pytest.mark.parametrize("height, width", [(12, 40), (9, 128), (20, 256), (4, 64)])
+@pytest.mark.parametrize("preset, fine", [(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, 0), (cv2.DISOPTICAL_FLOW_PRESET_FAST, 0),
+                                          (cv2.DISOPTICAL_FLOW_PRESET_FAST, 1)])
+def test_a_narrow_picture_gets_its_flow_where_opencv_s_dis_alone_would_kill_the_process(height, width, preset, fine):
+    """A film three hundred times wider than high gives such hint grids; each shape here crashed or was refused
+    by cv2.DISOpticalFlow on its own (the shapes where it does are listed at `temporal.MIN_FLOW_SIDE`)."""
+    done = subprocess.run([sys.executable, "-c", _NARROW_FLOW, str(height), str(width), str(preset), str(fine)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-500:]
+    shape, moved = done.stdout.split(")")
+    assert shape == f"({height}, {width}, 2" and abs(float(moved) - 3) < 0.5  # src(x) is dst(x + 3)

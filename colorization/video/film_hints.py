@@ -62,34 +62,19 @@ _GRAY_LIGHTNESS = color.lightness(np.repeat(np.arange(256, dtype=np.uint8)[None,
 
 
 def _flow(src: np.ndarray, dst: np.ndarray, fine: bool = True) -> np.ndarray:
-    """Dense flow F with src(x) ~ dst(x + F(x)): DIS as in `temporal` (`fine`: one pyramid level finer).
+    """Dense flow F with src(x) ~ dst(x + F(x)): DIS fast (`fine`: one pyramid level finer).
 
     A correction is carried through every frame of a shot, so a flow that falls short by a tenth of
     the motion (DIS fast: 2.8 of 3.2 pixels a frame on the test object) erodes it from the leading edge.
-    A new engine each time (microseconds): one that is reused brings buffers of its last call at the
-    same size into the result, so the carrying would depend on what was measured before it.
     """
-    engine = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-    if fine:
-        engine.setFinestScale(FINEST_SCALE)
-    return engine.calc(src, dst, None)
-
-
-def _consistent(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
-    """`temporal.consistent` (the forward-backward check), channel by channel: a fifth of its time here."""
-    fx, fy = cv2.split(flow)
-    bx, by = cv2.split(temporal.warp(back, flow))
-    tx, ty = fx + bx, fy + by
-    return tx * tx + ty * ty <= 0.01 * (fx * fx + fy * fy + bx * bx + by * by) + 0.5
+    return temporal.dis_flow(src, dst, cv2.DISOPTICAL_FLOW_PRESET_FAST, FINEST_SCALE if fine else None)
 
 
 def _trusted(L_to: np.ndarray, L_from: np.ndarray, there: np.ndarray,
              back: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The carrying flow (lightly smoothed) and how far it is trusted (0..1): forward-backward consistency
     and brightness constancy, as `temporal.pair_flow`."""
-    agree = _consistent(there, back)
-    brightness = np.abs(L_to.astype(np.float32) - temporal.warp(L_from.astype(np.float32), there))
-    confidence = agree * np.exp(-((brightness / temporal.BRIGHTNESS_SIGMA) ** 2))
+    confidence = temporal.trust(L_to, L_from, there, temporal.consistent(there, back))
     return cv2.GaussianBlur(there, (FLOW_BLUR, FLOW_BLUR), 0), confidence
 
 
@@ -135,7 +120,7 @@ def carry_boxes(support: np.ndarray, motion: float) -> list[tuple[slice, slice]]
 def carry(held: np.ndarray, L_to: np.ndarray, L_from: np.ndarray, L_grid: np.ndarray,
           motion: float | None = None) -> tuple[np.ndarray, float]:
     """Carry held values (HxWxC, zero where nothing is held) from frame `L_from` to its neighbour `L_to`
-    (uint8 lightness, `to_flow_input`; `L_grid` the neighbour's lightness grid): moved along the flow
+    (uint8 lightness, `temporal.to_flow_input`; `L_grid` the neighbour's lightness grid): moved along the flow
     where it is trusted, re-spread along the neighbour's edges elsewhere, a reach at or below
     CARRIED_FLOOR dropped (RESPREAD_FLOOR where re-spread). Returns them and how far they moved.
 
@@ -234,10 +219,6 @@ def lightness_grid(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     else:
         L = color.lightness(np.ascontiguousarray(frame))
     return cv2.resize(L, (grid_w, grid_h), interpolation=cv2.INTER_AREA)
-
-
-def to_flow_input(L_grid: np.ndarray) -> np.ndarray:
-    return np.clip(L_grid * 2.55 + 0.5, 0, 255).astype(np.uint8)
 
 
 def respread(carried: np.ndarray, trusted: np.ndarray, L_grid: np.ndarray) -> np.ndarray:
@@ -446,11 +427,12 @@ class ShotCorrections:
         def carried(k: int, frames: range) -> Iterator[tuple[int, np.ndarray]]:
             """Painted frame k's held colors (reach * fill, reach) carried through `frames` one neighbour at
             a time (`carry`), each frame's correction taken against its own start."""
-            current, motion, previous = held[k], None, k
+            current, motion, before = held[k], None, temporal.to_flow_input(self._L(k))
             for t in frames:
                 L = self._L(t)
-                current, motion = carry(current, to_flow_input(L), to_flow_input(self._L(previous)), L, motion)
-                previous = t
+                here = temporal.to_flow_input(L)
+                current, motion = carry(current, here, before, L, motion)
+                before = here
                 yield t, current[..., :2] - current[..., 2:] * self._base(t, final_ab)
 
         for t, correction in carried(keys[0], range(keys[0] - 1, start - 1, -1)):  # before the first: it holds
