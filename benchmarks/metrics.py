@@ -12,20 +12,18 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from colorization.video.temporal import warp
+from colorization.video.temporal import consistent, dis_flow, warp
 
 
 def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     gray_src = cv2.cvtColor(src, cv2.COLOR_RGB2GRAY) if src.ndim == 3 else src
     gray_dst = cv2.cvtColor(dst, cv2.COLOR_RGB2GRAY) if dst.ndim == 3 else dst
-    engine = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    return engine.calc(gray_src, gray_dst, None)
+    return dis_flow(gray_src, gray_dst)
 
 
 def warp_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     """Pixels where the flow is trusted: not occluded, not on a motion boundary (Lai et al.)."""
-    back_at = warp(backward, forward)
-    occluded = ((forward + back_at) ** 2).sum(2) > 0.01 * ((forward**2).sum(2) + (back_at**2).sum(2)) + 0.5
+    occluded = ~consistent(forward, backward)  # Sundaram et al.'s check, with Lai et al.'s 0.01 and 0.5
     du_y, du_x = np.gradient(forward[..., 0])
     dv_y, dv_x = np.gradient(forward[..., 1])
     boundary = (du_x**2 + du_y**2 + dv_x**2 + dv_y**2) > 0.01 * (forward**2).sum(2) + 0.002
