@@ -16,18 +16,26 @@ import gradio as gr
 from colorization import controls
 
 
+def read_number(value: Any) -> float | None:
+    """A number box's value as a finite number (typed text read), or None for an empty box or no number."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
+
+
 def field(value: Any, name: str, high: float | None = None) -> tuple[float | None, bool]:
     """(the number to use, whether the box must be corrected); (None, False) for an empty box or no number.
 
     A render size is rounded to its step, and one below the range is taken as half-typed (None):
     "4" on the way to "448" must not run the network at 64. `high` lowers the range's top (a photo's cap).
     """
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None, False
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    value = read_number(value)
+    if value is None:
         return None, False
     control = controls.BY_NAME[name]
     low, top = control.low, control.high

@@ -19,7 +19,7 @@ from colorization.video import check_video
 from colorization.video.ffmpeg import VideoInfo, grab_frame
 from colorization.video.film_hints import frame_at, parse_film_hints
 
-from . import painter, settings
+from . import fields, painter, settings
 from .failures import shown_to_visitors
 from .jobs import VIDEO_PREVIEW_SIZE
 from .state import AppState
@@ -58,12 +58,8 @@ def frame_time(index: int, info: VideoInfo) -> float:
 def read_moment(value: Any, info: VideoInfo) -> float | None:
     """The moment to show: a typed value clamped to the film and to the slider's step, as `fields.field` reads the
     other sliders; None for an empty box or no number."""
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    value = fields.read_number(value)
+    if value is None:
         return None
     return round(min(max(round(value / MOMENT_STEP) * MOMENT_STEP, 0.0), last_moment(info)), 2)
 
