@@ -64,8 +64,9 @@ def colorize_video(
 
     smoothing is the temporal strength (0 = per-frame output, exactly); keyframe_interval K is the
     longest run of frames without a network run (1 = every frame): within it, keyframes are chosen
-    by motion and colors are carried between them by optical flow. progress(JobProgress) is called
-    as frames are done; cancel() returning True stops the job with `Cancelled`, leaving no file.
+    by trust in the carried colors (`keyframes`) and colors are carried between them by optical flow.
+    progress(JobProgress) is called as frames are done; cancel() returning True stops the job with
+    `Cancelled`, leaving no file.
     `dst` must not be `src`, and must not exist unless `overwrite`. hints: strokes painted on frames
     (`film_hints`: a photo stroke plus "time" in seconds), carried through each one's shot. crf: x264's
     quality (0 lossless, 51 worst). lossless: an FFV1 master in a .mkv instead (every pixel exact). `more`:
