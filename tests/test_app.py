@@ -136,6 +136,17 @@ def test_colorize_video_keeps_frames_and_sound(server, tmp_path):
     assert "h264 (High)" in info and "yuv420p" in info and "Audio: aac" in info
 
 
+def test_a_hint_on_a_film_far_wider_than_high_leaves_the_server_up(server, tmp_path):
+    """1280x60: a hint grid of 256x12, a shape on which OpenCV's optical flow alone kills the process."""
+    client, _ = server
+    strip = make_clip(tmp_path / "strip.mp4", frames_per_shot=6, size=(1280, 60))
+    hints = [{"time": 0.0, "points": [[0.5, 0.5]], "color": "#2050ff", "size": 0.1}]
+    out = client.predict(handle_file(strip), 1.0, 1.0, 0.0, 0.85, 8, 224, hints, api_name="/colorize_video")
+    assert len(frame_times(Path(out["video"] if isinstance(out, dict) else out))) == 12
+    plain = client.predict(handle_file(make_clip(tmp_path / "film.mp4", frames_per_shot=3)), api_name="/colorize_video")
+    assert len(frame_times(Path(plain["video"] if isinstance(plain, dict) else plain))) == 6  # and serves on
+
+
 def test_video_refusals_are_readable(server, tmp_path):
     client, _ = server
     fake = tmp_path / "fake.mp4"
