@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
@@ -79,3 +80,18 @@ def site(brightness_colorizer):
 
     with launch(brightness_colorizer) as served:
         yield served
+
+
+@pytest.fixture
+def work_folders(tmp_path, monkeypatch):
+    """This test's own temporary folder; returns a function listing the video jobs' work folders in it.
+    Another xdist worker's jobs make and remove theirs in the system's folder at any moment."""
+    from colorization.video import WORK_PREFIX
+
+    private = tmp_path / "system-tmp"
+    private.mkdir()
+    # a server already running keeps its uploads where Gradio's routes put them (<tmp>/gradio, read once)
+    uploads = os.environ.get("GRADIO_TEMP_DIR") or os.path.join(tempfile.gettempdir(), "gradio")
+    monkeypatch.setenv("GRADIO_TEMP_DIR", uploads)
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    return lambda: sorted(private.glob(WORK_PREFIX + "*"))

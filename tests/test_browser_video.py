@@ -1,7 +1,6 @@
 """The Video tab in real headless Chromium: waits are told, Cancel is honest, a cleared or bad film
 leaves nothing stale, and keys and typed numbers move every control as the mouse does."""
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def video_duration(page) -> float:
     })""")
 
 
-def test_the_video_tab_tells_its_waits_and_cancel_is_honest(site, brightness_colorizer, tmp_path):
+def test_the_video_tab_tells_its_waits_and_cancel_is_honest(site, brightness_colorizer, tmp_path, work_folders):
     page = open_page(site)
     go, trial, cancel = video_tab(page)
     assert go.is_disabled() and trial.is_disabled() and cancel.is_disabled()
@@ -64,7 +63,6 @@ def test_the_video_tab_tells_its_waits_and_cancel_is_honest(site, brightness_col
     page.get_by_text("600 frames").wait_for()
     assert page.locator("#video-in video").bounding_box()["height"] <= 0.6 * DESKTOP["height"]  # controls in reach
     shoot(page, "video-desktop")
-    existing = set(Path(tempfile.gettempdir()).glob("colorize-work-*"))
     go.click()
     page.wait_for_function("document.body.innerText.includes('Colorizing frame')", polling=50)
     assert cancel.is_enabled() and go.is_disabled()
@@ -72,9 +70,9 @@ def test_the_video_tab_tells_its_waits_and_cancel_is_honest(site, brightness_col
     cancel.click()
     page.get_by_text("Cancelled: the job was stopped").wait_for()
     deadline = time.monotonic() + 30
-    while set(Path(tempfile.gettempdir()).glob("colorize-work-*")) - existing and time.monotonic() < deadline:
+    while work_folders() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not set(Path(tempfile.gettempdir()).glob("colorize-work-*")) - existing, "the job kept its files"
+    assert not work_folders(), "the job kept its files"
     calls = brightness_colorizer.network_calls
     time.sleep(1.0)
     assert brightness_colorizer.network_calls == calls  # stopped for good

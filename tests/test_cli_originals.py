@@ -4,7 +4,6 @@ files, Ctrl-C and a failing encoder leave nothing half-written, problems are one
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -150,7 +149,7 @@ def test_cli_video_respects_the_umask(brightness_dir, tmp_path):
     assert (tmp_path / "out.mp4").stat().st_mode & 0o777 == 0o640
 
 
-def test_encoder_failing_mid_video_leaves_no_file(brightness_colorizer, tmp_path, monkeypatch):
+def test_encoder_failing_mid_video_leaves_no_file(brightness_colorizer, tmp_path, monkeypatch, work_folders):
     from moviepy.video.io.ffmpeg_writer import FFMPEG_VideoWriter
 
     clip = make_clip(tmp_path / "film.mp4", frames_per_shot=15)
@@ -167,9 +166,8 @@ def test_encoder_failing_mid_video_leaves_no_file(brightness_colorizer, tmp_path
     monkeypatch.setattr(FFMPEG_VideoWriter, "write_frame", dying)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    work_before = set(Path(tempfile.gettempdir()).glob("colorize-work-*"))
     with pytest.raises(ColorizationError, match="encoder"):
         colorize_video(clip, out_dir / "film.mp4", brightness_colorizer)
     assert list(out_dir.iterdir()) == []
-    assert set(Path(tempfile.gettempdir()).glob("colorize-work-*")) == work_before
+    assert work_folders() == []
 
