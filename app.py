@@ -20,6 +20,7 @@ from starlette.middleware import Middleware
 from colorization import ColorizationError, Colorizer
 from webapp import gallery_tab, image_tab, texts, video_tab
 from webapp.api import PublicApi
+from webapp.gradio_internals import write_pictures_whole
 from webapp.guard import RefuseLinks
 from webapp.int8_upgrade import check_int8_in_background
 from webapp.limits import AppLimits
@@ -70,8 +71,9 @@ def build_app(state: AppState) -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, limits: AppLimits, **options) -> None:
-    """Sweep old files and unused photos now and then, refuse links, bound MCP calls, serve; `options` go to
-    `Blocks.launch`."""
+    """Sweep old files and unused photos now and then, refuse links, bound MCP calls, write pictures whole, serve;
+    `options` go to `Blocks.launch`."""
+    write_pictures_whole()
     start_sweeper(upload_folder(), every=min(600, limits.keep_results_seconds), keep=limits.keep_results_seconds)
     if (photos := getattr(demo, "colorize_photos", None)) is not None:
         keep_memory(photos, every=min(30.0, limits.photo_memory_seconds / 4))

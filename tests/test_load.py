@@ -25,9 +25,6 @@ from colorization.video.ffmpeg import probe
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
-# Eighteen callers share this process with the server, on two cores the other test worker also uses: httpx's
-# default 5 s per read can pass during an upload (a CI run lost a film's upload so), which is not the server's refusal.
-PATIENT = {"timeout": 60}
 
 
 class Gate:
@@ -57,7 +54,7 @@ def test_photos_and_films_wait_in_separate_rooms(fixed_colorizer, tmp_path):
     results: dict[int, object] = {}
 
     def call(number: int, url: str, path: Path, api_name: str) -> None:
-        client = Client(url, verbose=False, download_files=str(tmp_path / f"d{number}"), httpx_kwargs=PATIENT)
+        client = Client(url, verbose=False, download_files=str(tmp_path / f"d{number}"))
         try:
             results[number] = client.predict(handle_file(path), api_name=api_name)
         except Exception as exc:  # checked below
@@ -125,7 +122,7 @@ def test_load_rooms_memory_and_no_leftover_files(fixed_colorizer, tmp_path, monk
     results: list[tuple[str, object]] = []
 
     def call(url: str, endpoint: str, path: Path) -> None:
-        client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"), httpx_kwargs=PATIENT)
+        client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
         try:
             results.append((endpoint, client.predict(handle_file(path), api_name=endpoint)))
         except Exception as exc:  # collected and checked below
@@ -208,7 +205,7 @@ def test_two_50_megapixel_photos_and_a_1080p_film_at_once_stay_within_the_memory
     results = []
 
     def call(path: Path, api_name: str, *args) -> None:
-        client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"), httpx_kwargs=PATIENT)
+        client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
         try:
             results.append(client.predict(handle_file(path), *args, api_name=api_name))
         except Exception as exc:  # checked below

@@ -275,3 +275,35 @@ def test_a_new_row_of_the_controls_table_becomes_the_last_public_parameter_by_it
     assert parameters["grain"].default == 0.5 and parameters["intensity"].default == controls.INTENSITY.default
     assert endpoint("film.mp4", 1.5, None, 0.2) == ("film.mp4", None, {"intensity": 1.5, "grain": 0.2})
     assert endpoint("film.mp4") == ("film.mp4", None, {"intensity": 1.0, "grain": 0.5})
+
+
+def _reads_while_saving(save, tmp_path: Path, rounds: int = 400) -> list[int]:
+    """The sizes a reader sees of the file Gradio names for one picture while that picture is saved again and again
+    (two visitors given the same preview at once)."""
+    picture = Image.fromarray(np.random.default_rng(0).integers(0, 255, (256, 256, 3), dtype=np.uint8))
+    path = Path(save(picture, str(tmp_path)))
+    done, sizes = threading.Event(), []
+
+    def again() -> None:
+        for _ in range(rounds):
+            save(picture, str(tmp_path))
+        done.set()
+
+    writer = threading.Thread(target=again)
+    writer.start()
+    while not done.is_set():
+        sizes.append(len(path.read_bytes()))
+    writer.join()
+    return sizes + [len(path.read_bytes())]
+
+
+def test_a_picture_two_visitors_get_at_once_is_always_read_whole(tmp_path, monkeypatch):
+    from gradio import processing_utils
+
+    from webapp.gradio_internals import write_pictures_whole
+
+    monkeypatch.setattr(processing_utils, "save_pil_to_cache", processing_utils.save_pil_to_cache)  # undone after
+    write_pictures_whole()
+    sizes = _reads_while_saving(processing_utils.save_pil_to_cache, tmp_path)
+    assert len(sizes) > 10 and len(set(sizes)) == 1, sorted(set(sizes))
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["image.webp"]  # no staging file left

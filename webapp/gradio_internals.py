@@ -3,12 +3,19 @@
 Gradio lets a running handler continue after its visitor's connection drops; it only marks the
 visitor's queued events as not alive. Reading that mark is the one way to stop a long video job
 nobody will receive. Without it, the Cancel button still works.
+Gradio saves a picture a handler returns under a name made of its bytes' hash, and rewrites that file in
+place each time: two visitors given the same picture at once (one example, one photo) share the file, and
+one's browser can read it while the other's copy truncates it (an empty answer). `write_pictures_whole`
+makes that write a rename, as Gradio already does for files it copies.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 log = logging.getLogger("colorization.app")
 _warned: set[str] = set()
@@ -54,3 +61,43 @@ def current_caller() -> Caller:
         return Caller(event_id=event_id)
     client = getattr(getattr(request, "client", None), "host", None)
     return Caller(client, getattr(request, "session_hash", None), event_id)
+
+
+def write_pictures_whole() -> None:
+    """Make Gradio's `processing_utils.save_pil_to_cache` write a new picture beside its place and rename it in,
+    and leave one that is already there as it is (its name is its bytes' hash), so a reader always reads a whole
+    file. Every picture output goes through it: Image, ImageSlider, Gallery, the editor."""
+    try:
+        from gradio import processing_utils
+
+        encode, hash_bytes = processing_utils.encode_pil_to_bytes, processing_utils.hash_bytes
+        if getattr(processing_utils.save_pil_to_cache, "whole", False):
+            return
+    except (ImportError, AttributeError) as exc:
+        if "save_pil_to_cache" not in _warned:
+            _warned.add("save_pil_to_cache")
+            log.warning("Gradio's picture cache has moved (%s): two visitors given the same picture at once may "
+                        "see it fail to load", exc)
+        return
+
+    def save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+        data = encode(img, format)
+        folder = Path(cache_dir) / hash_bytes(data)
+        folder.mkdir(exist_ok=True, parents=True)
+        target = (folder / f"{name}.{format}").resolve()
+        if target.is_file() and target.stat().st_size == len(data):
+            os.utime(target)  # Gradio's delete_cache ages by ctime: this new reference gets the full time
+            return str(target)
+        handle, staging = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.chmod(staging, 0o644)
+            os.replace(staging, target)
+        except BaseException:
+            Path(staging).unlink(missing_ok=True)
+            raise
+        return str(target)
+
+    save_pil_to_cache.whole = True
+    processing_utils.save_pil_to_cache = save_pil_to_cache
