@@ -240,15 +240,23 @@ def shoot(page, name: str) -> None:
         shutil.copy(shot, ROOT / "docs" / shot.name)
 
 
+_CALM = """() => {
+    const busy = document.querySelector('.pending') || document.getAnimations().some(
+        a => a.playState === 'running' && a.effect?.getTiming().iterations !== Infinity);  // a pulsing dot never ends
+    if (busy) { window.__calmSince = null; return false; }
+    window.__calmSince ??= performance.now();
+    return performance.now() - window.__calmSince > 300;
+}"""
+
+
 def serious_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
-    # colors are judged as they settle: a panel still fading in has half its contrast (seen on a busy machine), and
-    # Gradio shows a component at 0.2 opacity while an event that updates it runs (`.pending`)
-    page.evaluate("() => Promise.all(document.getAnimations()"
-                  ".filter(a => a.effect?.getTiming().iterations !== Infinity)"  # a pulsing dot never finishes
-                  ".map(a => a.finished.catch(() => null)))")
-    page.wait_for_function("() => !document.querySelector('.pending')", timeout=60_000)
+    # colors are judged once the page is calm for 300 ms: a panel still fading in has half its contrast (seen on a
+    # busy machine), Gradio shows a component at 0.2 opacity while an event that updates it runs (`.pending`), and
+    # it fades back in after (a CI run measured a label during that fade)
+    page.evaluate("window.__calmSince = null")
+    page.wait_for_function(_CALM, timeout=60_000)
     found = Axe().run(page).response["violations"]
     return [f"{v['id']} ({v['impact']}): {n['html'][:120]} {n.get('failureSummary', '')[-160:]}" for v in found
             if v["impact"] in ("critical", "serious") for n in v["nodes"]]
