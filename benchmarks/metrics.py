@@ -30,17 +30,22 @@ def warp_mask(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
     return ~(occluded | boundary)
 
 
-def warping_error(outputs: Sequence[np.ndarray], inputs: Sequence[np.ndarray]) -> float:
-    """Mean masked squared RGB difference (RGB in [0, 1]) between frame t and frame t+1 warped to t."""
-    return warping_errors([outputs], inputs)[0]
+def warping_error(outputs: Sequence[np.ndarray], inputs: Sequence[np.ndarray],
+                  where: Sequence[np.ndarray] | None = None) -> float:
+    """Mean masked squared RGB difference (RGB in [0, 1]) between frame t and frame t+1 warped to t.
+
+    `where` (a boolean picture per frame) keeps only those pixels of frame t, to say where an error lies.
+    """
+    return warping_errors([outputs], inputs, where)[0]
 
 
-def warping_errors(candidates: Sequence[Sequence[np.ndarray]], inputs: Sequence[np.ndarray]) -> list[float]:
+def warping_errors(candidates: Sequence[Sequence[np.ndarray]], inputs: Sequence[np.ndarray],
+                   where: Sequence[np.ndarray] | None = None) -> list[float]:
     """`warping_error` of several outputs of the same input frames, measuring each flow once."""
     totals, count = [0.0] * len(candidates), 0
     for t in range(len(inputs) - 1):
         forward, backward = _flow(inputs[t], inputs[t + 1]), _flow(inputs[t + 1], inputs[t])
-        mask = warp_mask(forward, backward)
+        mask = warp_mask(forward, backward) if where is None else warp_mask(forward, backward) & where[t]
         count += int(mask.sum())
         for index, outputs in enumerate(candidates):
             current = outputs[t].astype(np.float32) / 255.0

@@ -194,25 +194,33 @@ def test_two_painted_frames_each_hold_and_blend_between(known, runs):
 @pytest.mark.slow
 @pytest.mark.parametrize("painted, frame", [("first", 0), ("last", 47)])
 def test_steady_colors_stay_steady_with_hints(known, runs, painted, frame):
-    """E_warp (Lai et al.) of the hinted shot against the steadiest hinted film there can be: the painted
-    frame's own correction moved exactly with the object (the clip's motion is known).
+    """E_warp (Lai et al.) of the hinted shot: within 10% of the run without hints wherever the flow is
+    defined, and within 10% of the steadiest hinted film there can be (the painted frame's own correction
+    moved exactly with the object: the clip's motion is known) over the whole frame.
 
-    Against the run without hints E_warp doubles (measured 2.0x), and so does that perfect reference
-    (2.3x): the metric grows with saturation on a textured moving object, whatever carries the color.
+    On the object's outline (9 pixels wide) flow is undefined at the motion boundary: 98% of the gray
+    input's own E_warp lies there, and a colored object against its background counts more there the more
+    it differs from it. Over the whole frame the hinted shot measures 1.13x and 1.14x of the run without
+    hints, the perfectly tracked reference 1.86x; away from the outline the hinted shot is steadier than
+    the run without hints (0.84x and 0.90x), as the carried colors are steadier than new predictions.
     """
     clip, _ = known
     gray = clip.frames[:48]
-    none, hinted = [color.rgb_to_lab(f) for f in runs["none"][:48]], runs[painted][:48]
-    correction = color.rgb_to_lab(hinted[frame])[..., 1:] - none[frame][..., 1:]
+    none, hinted = runs["none"][:48], runs[painted][:48]
+    lab_none = [color.rgb_to_lab(f) for f in none]
+    correction = color.rgb_to_lab(hinted[frame])[..., 1:] - lab_none[frame][..., 1:]
     perfect = []
-    for t, lab in enumerate(none):
+    for t, lab in enumerate(lab_none):
         moved = cv2.warpAffine(correction, np.float32([[1, 0, clip.step * (t - frame)], [0, 1, 0]]), SIZE,
                                borderMode=cv2.BORDER_REPLICATE)
         lab = np.dstack([lab[..., :1], lab[..., 1:] + moved])
         perfect.append(color.to_uint8(np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB), 0, 1)))
     steadiest = metrics.warping_error(perfect, gray)
     assert metrics.warping_error(hinted, gray) <= 1.10 * steadiest
-    assert metrics.warping_error(runs["none"][:48], gray) < steadiest  # the reference is not a low bar
+    assert metrics.warping_error(none, gray) < steadiest  # the reference is not a low bar
+    off_outline = [inside(mask) | outside(mask) for mask in clip.masks[:48]]
+    plain, painted_off = metrics.warping_errors([none, hinted], gray, off_outline)
+    assert painted_off <= 1.10 * plain, (painted_off, plain)
 
 
 def test_without_hints_no_film_hint_work_is_done(known, brightness_colorizer, tmp_path, monkeypatch):
