@@ -341,3 +341,5 @@ def test_the_endpoints_are_tools_for_assistants(fixed_colorizer):
     assert film_hints["items"]["required"] == ["time", "points", "color"] and "carried through its shot" in \
         film_hints["description"]
     assert "1 (every frame) to 16" in by_name["colorize_video"]["inputSchema"]["properties"]["keyframes"]["description"]
+    for tool in ("colorize_image", "colorize_video"):  # Gradio's schema leaves out a default of 0
+        assert "Default 0." in by_name[tool]["inputSchema"]["properties"]["hue"]["description"]

@@ -64,14 +64,19 @@ def video_facts(info: VideoInfo) -> str:
             f"({info.frame_count} frames), {'with' if info.has_audio else 'no'} sound")
 
 
+SEND_FILES = (" Send the file itself: links are not fetched (an MCP call may send a data: URL, or the link Gradio's "
+              "upload tool returned).")
+
+
 def parameters(limits: AppLimits) -> dict[str, str]:
     """One plain sentence per API parameter, by name: the API page and `view_api()` show it (see
     `components.described`), and so do the MCP tools (the handlers' docstrings are filled from it)."""
     return {
-        **{control.name: control.help for control in controls.FILM},
-        "image": f"The photo ({FORMAT_NAMES}), up to {limits.max_image_megapixels:g} megapixels.",
-        "files": f"Up to {limits.max_batch_files} photos, {limits.max_batch_megapixels:g} megapixels together.",
-        "video": f"The film: MP4, MOV, WebM, AVI or MKV, {video_limits(limits)}",
+        **{control.name: f"{control.help} Default {control.default:g}." for control in controls.FILM},
+        "image": f"The photo ({FORMAT_NAMES}), up to {limits.max_image_megapixels:g} megapixels.{SEND_FILES}",
+        "files": f"Up to {limits.max_batch_files} photos, {limits.max_batch_megapixels:g} megapixels together."
+                 f"{SEND_FILES}",
+        "video": f"The film: MP4, MOV, WebM, AVI or MKV, {video_limits(limits)}{SEND_FILES}",
         "hints": f"Optional color hints, a list of strokes {STROKE} with x, y as fractions of the photo's width and "
                  "height (origin top left) and size as a fraction of its shorter side.",
         "film_hints": f"Optional color hints painted on frames, a list of strokes {FILM_STROKE}: time in seconds from "
