@@ -19,6 +19,7 @@ from support.browser import (
     PHOTOS,
     after_src,
     blueness,
+    click_second_while_first_loads,
     close,
     close_to,
     download,
@@ -64,6 +65,16 @@ def test_each_example_gives_its_pair_and_download(site):
         assert close_to(before, gray_of(name)), name  # the pair is of the photo that was picked
         assert close_to(download(page), shown_result(page)), name
         assert errors_shown(page) == 0, name
+    first, last = EXAMPLE_NAMES[1], EXAMPLE_NAMES[2]
+    click_second_while_first_loads(page, "#image-examples", first, last)
+    wait_for_new_result(page, old)
+    deadline = time.monotonic() + 60
+    while not close_to(shown_before(page), gray_of(last)):
+        assert time.monotonic() < deadline, f"{first} then {last} clicked: the result never showed {last}"
+        page.wait_for_timeout(250)
+    wait_for_download(page)
+    assert close_to(download(page), shown_result(page))
+    assert errors_shown(page) == 0
     close(page)
 
 

@@ -20,6 +20,7 @@ from colorization.video import colorize_video
 from . import jobs
 from .components import STACK_BELOW
 from .failures import shown_to_visitors
+from .gradio_internals import last_click_wins
 from .state import EXAMPLES, AppState
 from .uploads import upload_path
 
@@ -92,8 +93,11 @@ def build(state: AppState) -> Gallery:
                                  max_height=480, elem_id="gallery-compare", interactive=False)  # the first one at once
         # not Gradio's example cache: its lazy mode fails on an ImageSlider output ("'ImageSlider' object has no
         # attribute 'info'"); the handler keeps each pair itself
-        gr.Examples([[str(p)] for p in photos], [gray_in], [compare], fn=gallery.gallery_example, cache_examples=False,
-                    run_on_click=True, label="Photos", example_labels=[p.stem for p in photos])
+        picked = gr.Examples([[str(p)] for p in photos], [gray_in], label="Photos",
+                             example_labels=[p.stem for p in photos], elem_id="gallery-examples")
+        last_click_wins(picked)
+        picked.load_input_event.then(gallery.gallery_example, gray_in, compare, trigger_mode="always_last",
+                                     api_visibility="private")
         with gr.Row():
             gr.Video(str(film), label="Grayscale film", interactive=False, elem_id="gallery-film",
                      min_width=STACK_BELOW)

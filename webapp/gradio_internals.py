@@ -7,6 +7,8 @@ Gradio saves a picture a handler returns under a name made of its bytes' hash, a
 place each time: two visitors given the same picture at once (one example, one photo) share the file, and
 one's browser can read it while the other's copy truncates it (an empty answer). `write_pictures_whole`
 makes that write a rename, as Gradio already does for files it copies.
+`gr.Examples` loads a clicked example with an event of its own that drops a click arriving while it runs;
+`last_click_wins` makes the last of quick clicks the one shown.
 """
 
 from __future__ import annotations
@@ -101,3 +103,16 @@ def write_pictures_whole() -> None:
 
     save_pil_to_cache.whole = True
     processing_utils.save_pil_to_cache = save_pil_to_cache
+
+
+def last_click_wins(examples) -> None:
+    """Make a `gr.Examples`' own loading event run again for a click that comes while it runs (Gradio's
+    "always_last"), instead of dropping it; call it inside the Blocks that holds the examples."""
+    try:
+        from gradio.context import get_blocks_context
+
+        get_blocks_context().fns[examples.load_input_event["id"]].trigger_mode = "always_last"
+    except (ImportError, AttributeError, KeyError, TypeError) as exc:
+        if "examples" not in _warned:
+            _warned.add("examples")
+            log.warning("Gradio's examples have moved (%s): a click on an example while one loads may be lost", exc)

@@ -23,6 +23,7 @@ from . import fields, jobs, painter, settings, texts
 from .api import PublicApi, serve
 from .components import HINTS_SCHEMA, STACK_BELOW, color_sliders, described, file_example, render_size_slider
 from .failures import shown_to_visitors
+from .gradio_internals import last_click_wins
 from .state import EXAMPLES, AppState
 from .store import PhotoRef
 from .uploads import upload_path
@@ -251,7 +252,8 @@ def build(state: AppState, api: PublicApi) -> None:
             with gr.Column():
                 render_size = render_size_slider("render-size", words)
                 picked = gr.Examples([[str(p)] for p in photos], inputs=[image_in], label="Or pick one",
-                                     example_labels=[p.stem for p in photos])
+                                     example_labels=[p.stem for p in photos], elem_id="image-examples")
+                last_click_wins(picked)
         with gr.Accordion(f"Several photos at once (up to {limits.max_batch_files})", open=False):
             many_in = described(gr.File(file_count="multiple", file_types=["image"], label="Photos"), words["files"],
                                 example=[file_example("photo-1.jpg"), file_example("photo-2.jpg")])

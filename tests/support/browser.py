@@ -101,6 +101,25 @@ def shown_result(page, slider: str = "#result-slider") -> np.ndarray:
     return fetch_image(page, after_src(page, slider))
 
 
+def click_second_while_first_loads(page, examples: str, first: str, second: str) -> None:
+    """Click the example `first`, then `second` 0.1 s later, while the first one is still loading: its request
+    leaves 0.4 s late, as on a slow line (Gradio drops a click that comes while its event runs)."""
+    page.evaluate("""([examples, first, second]) => {
+        const click = name => [...document.querySelectorAll(examples + ' button')]
+            .find(b => b.innerText.trim() === name).click();
+        const fetch = window.fetch;
+        let delayed = false;
+        window.fetch = (...call) => {
+            if (delayed || !String(call[0]?.url ?? call[0]).includes('/run/')) return fetch(...call);
+            delayed = true;
+            return new Promise(wait => setTimeout(wait, 400)).then(() => fetch(...call));
+        };
+        click(first);
+        setTimeout(() => click(second), 100);
+        setTimeout(() => { window.fetch = fetch; }, 1000);
+    }""", [examples, first, second])
+
+
 def shown_before(page, slider: str = "#result-slider") -> np.ndarray:
     return fetch_image(page, page.locator(f"{slider} img").nth(0).get_attribute("src"))
 
