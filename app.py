@@ -49,6 +49,11 @@ def load_colorizer() -> tuple[Colorizer | None, str | None]:
         return None, texts.NO_MODEL
 
 
+def page_footer(state: AppState) -> str:
+    """The model as it serves now (backend, precision) and the page's limits."""
+    return f"{texts.model_status(state.colorizer)} {texts.page_limits(state.limits)}"
+
+
 def build_app(state: AppState) -> gr.Blocks:
     """The page: a header, three tabs, the model and limits in a footer."""
     digest = state.colorizer.files.weights_sha256[:12] if state.colorizer and state.colorizer.files else "none"
@@ -62,7 +67,12 @@ def build_app(state: AppState) -> gr.Blocks:
         image_tab.build(state, api)
         video_tab.build(state, api)
         gallery_tab.build(state)
-        gr.Markdown(f"{texts.model_status(state.colorizer)} {texts.page_limits(state.limits)}", elem_id="footer-info")
+        footer = gr.Markdown(page_footer(state), elem_id="footer-info")
+
+        def footer_now() -> str:  # read again as each page opens: int8 may take over after the page was built
+            return page_footer(state)
+
+        demo.load(footer_now, None, footer, api_visibility="private", show_progress="hidden")
     demo.queue(max_size=4 * (state.limits.image_waiting + state.limits.video_waiting), default_concurrency_limit=None)
     state.demo = demo
     demo.colorize_quota = state.quota  # the guard charges uploads to the same disk quota as results

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import models
+from support import models, raw
+from support.server import serving
 
 from benchmarks import architecture as arch
 from colorization import Colorizer, InputError
@@ -120,10 +121,14 @@ def test_the_app_swaps_in_int8_when_its_background_check_passes(tmp_path, monkey
     colorizer = Colorizer.from_pretrained(tmp_path / "model")
     assert colorizer.precision == "fp32"  # nothing checked yet: serve fp32 at once
     state = AppState(colorizer)
-    worker = check_int8_in_background(state, time_limit=120)
-    worker.join(180)
-    assert colorizer.precision == "int8" and state.speeds.network > 0
-    assert quantize.cached(colorizer.files)[1].passed
+    with serving(state) as (url, demo):
+        footer = raw.fn_index(demo, "footer_now")  # the footer's load event, sent by every page as it opens
+        assert "fp32." in raw.call(url, footer, []).data[0]
+        worker = check_int8_in_background(state, time_limit=120)
+        worker.join(180)
+        assert colorizer.precision == "int8" and state.speeds.network > 0
+        assert quantize.cached(colorizer.files)[1].passed
+        assert "onnxruntime backend, int8." in raw.call(url, footer, []).data[0]  # a page opened now
 
 
 def test_the_background_build_gets_the_model_files_and_caches_a_passing_verdict(tmp_path, monkeypatch):
