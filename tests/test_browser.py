@@ -92,4 +92,7 @@ def test_a_link_to_the_api_page_opens_it(site):
     assert "image=handle_file('old-photo.jpg')" in snippets, snippets[:2000]  # a file is passed as the client takes it
     assert "files=[handle_file('photo-1.jpg'), handle_file('photo-2.jpg')]" in snippets
     assert "gradio.FileData" not in snippets.split("Accepts")[0]
+    assert page.locator(".api-docs").get_by_role("button", name="Close the API page").count() == 1
+    page.locator(".api-docs").get_by_role("button", name="Close the API page").click()  # the page is back
+    page.get_by_role("tab", name="Image").wait_for()
     close(page)

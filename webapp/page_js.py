@@ -48,7 +48,8 @@ PAGE_JS = r"""
     });
     const docs = document.querySelector('.api-docs');
     if (docs) {  // Gradio's API page: unnamed buttons, list items outside a list, code boxes that scroll
-      docs.querySelectorAll('.banner-wrap button:not([aria-label])').forEach((b) => b.setAttribute('aria-label', 'Close the API page'));
+      docs.querySelectorAll('.banner-wrap button:not([aria-label])').forEach((b) => {  // the close button: an icon
+        if (!b.textContent.trim()) b.setAttribute('aria-label', 'Close the API page'); });
       docs.querySelectorAll('button.copy-button:not([aria-label])').forEach((b) => b.setAttribute('aria-label', 'Copy the code'));
       docs.querySelectorAll('li.snippet').forEach((li) => { const p = li.parentElement;
         if (!['UL', 'OL'].includes(p.tagName) && !p.getAttribute('role')) p.setAttribute('role', 'list'); });
