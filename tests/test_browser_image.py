@@ -208,7 +208,8 @@ def test_out_of_range_and_empty_numbers_are_clamped_and_keep_the_result(site):
     page = open_page(site)
     upload_photo(page)
     wait_for_download(page)
-    for control, typed, clamped in (("intensity", "5", "2"), ("hue", "999", "180"), ("saturation", "-3", "0")):
+    for control, typed, clamped in (("intensity", "5", "2"), ("hue", "999", "180"), ("saturation", "-3", "0"),
+                                    ("hue", "1.5", "2")):  # a fraction between the slider's steps: its knob's value
         number = page.locator(f"#image-{control} input[type=number]")
         old = after_src(page)
         number.fill(typed)

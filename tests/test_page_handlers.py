@@ -58,6 +58,8 @@ def picture(update) -> np.ndarray:
     ("1.5", "intensity", (1.5, False)), (40, "keyframes", (16, True)), (3.4, "keyframes", (3, True)),
     (4, "render_size", (None, False)),  # half-typed on the way to 448: nothing runs
     (450, "render_size", (448, True)), (5000, "render_size", (1024, True)), (448, "render_size", (448, False)),
+    (1.5, "hue", (2.0, True)), (10.4, "hue", (10.0, True)), (-2.5, "hue", (-2.0, True)),  # the knob's step
+    (1.23, "intensity", (1.25, True)), (0.85, "smoothing", (0.85, False)), (0.35, "saturation", (0.35, False)),
 ])
 def test_a_typed_value_is_read_as_its_slider_would_hold_it(value, name, expected):
     assert field(value, name) == expected

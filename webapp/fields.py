@@ -31,8 +31,9 @@ def read_number(value: Any) -> float | None:
 def field(value: Any, name: str, high: float | None = None) -> tuple[float | None, bool]:
     """(the number to use, whether the box must be corrected); (None, False) for an empty box or no number.
 
-    A render size is rounded to its step, and one below the range is taken as half-typed (None):
-    "4" on the way to "448" must not run the network at 64. `high` lowers the range's top (a photo's cap).
+    A value is rounded to the slider's step, as its knob shows it (1.5 degrees of hue is 2; halves go up).
+    A render size below the range is taken as half-typed (None): "4" on the way to "448" must not run the
+    network at 64. `high` lowers the range's top (a photo's cap).
     """
     value = read_number(value)
     if value is None:
@@ -40,15 +41,11 @@ def field(value: Any, name: str, high: float | None = None) -> tuple[float | Non
     control = controls.BY_NAME[name]
     low, top = control.low, control.high
     top = min(top, high) if high is not None else top
-    number = float(value)
-    if control is controls.RENDER_SIZE:
-        if number < low:
-            return None, False
-        number = round(number / control.step) * control.step
-    elif control.whole:
-        number = round(number)
+    if control is controls.RENDER_SIZE and value < low:
+        return None, False
+    number = round(low + math.floor((value - low) / control.step + 0.5) * control.step, 9)
     number = min(max(number, low), top)
-    return (int(number) if control.whole else number), number != float(value)
+    return (int(number) if control.whole else float(number)), number != float(value)
 
 
 def box(number: float | None, corrected: bool):
